@@ -1,0 +1,37 @@
+/*
+ * board.h: the PC board btvisor emulates — its buses and its devices.
+ *
+ * One struct board lives in each struct vm.  board_init() creates every
+ * device in a declared order and registers it on the port bus;
+ * board_destroy() releases them (closing serial back ends, restoring the
+ * terminal).
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/portio.h"
+
+struct vm;
+struct uart;
+
+/* Where a serial port's bytes go (-serial). */
+enum serial_backend_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NULL };
+
+struct serial_config {
+    enum serial_backend_kind kind;
+    const char *path; /* SERIAL_FILE: output file */
+};
+
+struct board {
+    struct port_bus bus;
+    struct uart *com1;      /* 16550A at 0x3f8, IRQ 4 */
+};
+
+/* Returns 0, or -1 with a message in err. */
+int board_init(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen);
+void board_destroy(struct vm *vm);
+/* Give devices a chance to move input (e.g. UART receive from stdin).  Called by
+ * the run loop at exits to the monitor; never blocks. */
+void board_poll(struct vm *vm);

@@ -1,0 +1,63 @@
+/*
+ * stats.h: every counter btvisor keeps, defined once (an X-macro list).
+ *
+ * STATS_LIST(X) expands X(group, name, description) for each counter; the
+ * struct, the text report and the JSON report are all generated from it, so
+ * adding a counter is one line here plus the increment at the place it counts.
+ *
+ *   STAT_INC(vm, tc_lookups);
+ *   STAT_ADD(vm, tc_guest_bytes, len);
+ */
+#pragma once
+#include <stdint.h>
+#include <stdio.h>
+
+#define STATS_LIST(X)                                                                  \
+    X(tcache, tc_blocks_translated, "guest blocks translated")                          \
+    X(tcache, tc_guest_bytes, "guest code bytes translated")                            \
+    X(tcache, tc_host_bytes, "host code bytes emitted")                                 \
+    X(tcache, tc_guest_insns, "guest instructions translated")                          \
+    X(tcache, tc_lookups, "block lookups by the dispatcher")                            \
+    X(tcache, tc_hits, "lookups that found a translation")                              \
+    X(tcache, tc_misses, "lookups that had to translate")                               \
+    X(tcache, tc_block_entries, "entries into translated code from the dispatcher")     \
+    X(tcache, tc_chained_exits, "direct exits patched to jump block to block")          \
+    X(tcache, tc_unchained_exits, "direct exits that returned to the dispatcher")       \
+    X(tcache, tc_unlinks, "chained jumps undone by invalidation")                       \
+    X(tcache, tc_ibl_hits, "indirect branches found by the dispatcher's table fill")    \
+    X(tcache, tc_ibl_misses, "indirect branches that missed the inline table")          \
+    X(tcache, tc_smc_invalidations, "pages whose translations a write invalidated")     \
+    X(tcache, tc_blocks_invalidated, "blocks invalidated by writes to their code")      \
+    X(tcache, tc_flushes, "whole-cache flushes (arena full or forced)")                 \
+    X(callout, co_total, "callouts: exits to the monitor to emulate an instruction")    \
+    X(callout, co_segment, "callouts: segment register loads")                          \
+    X(callout, co_far_transfer, "callouts: far jmp/call/ret, iret")                     \
+    X(callout, co_interrupt, "callouts: int n, int3, into, icebp")                      \
+    X(callout, co_io, "callouts: in/out/ins/outs")                                      \
+    X(callout, co_flags, "callouts: cli/sti/pushf/popf outside ring 0")                 \
+    X(callout, co_system, "callouts: descriptor tables, control and debug registers")   \
+    X(callout, co_cpuid, "callouts: cpuid")                                             \
+    X(callout, co_msr, "callouts: rdmsr/wrmsr")                                         \
+    X(callout, co_hlt, "callouts: hlt")                                                 \
+    X(callout, co_other, "callouts: every other emulated instruction")                  \
+    X(event, ev_exceptions, "exceptions delivered to the guest")                        \
+    X(event, ev_soft_ints, "software interrupts delivered to the guest")                \
+    X(event, ev_double_faults, "double faults")                                         \
+    X(event, ev_host_signals, "host signals taken in translated code")                  \
+    X(io, io_port_reads, "guest port reads")                                            \
+    X(io, io_port_writes, "guest port writes")                                          \
+    X(io, io_unassigned, "guest port accesses to nonexistent ports")
+
+struct stats {
+#define STATS_FIELD(group, name, desc) uint64_t name;
+    STATS_LIST(STATS_FIELD)
+#undef STATS_FIELD
+};
+
+#define STAT_INC(vm, name) ((vm)->stats.name++)
+#define STAT_ADD(vm, name, n) ((vm)->stats.name += (n))
+
+/* Human-readable report, one counter a line, with derived ratios (hit rate). */
+void stats_print_text(const struct stats *s, FILE *out);
+/* One JSON object: {"group": {"name": value, ...}, ...}. */
+void stats_print_json(const struct stats *s, FILE *out);

@@ -1,0 +1,156 @@
+/*
+ * vcpu.h: the state of one virtual CPU.
+ *
+ * A struct vcpu holds everything architectural about the guest CPU (registers,
+ * segment caches, descriptor-table registers, control registers, MSRs) plus
+ * what the monitor needs to run it.  Every function that acts on the guest CPU
+ * takes `struct vcpu *v` as its first argument; there is no "current CPU"
+ * global.  Generated code reaches the struct through host register r15.
+ *
+ * While translated code runs, some guest state lives in host registers
+ * instead of here: EAX..EDI and ESP are the host's, the status flags and DF
+ * are in the host RFLAGS.  Whenever C code of the monitor runs, this struct is
+ * exact (bt/entry.S and the signal handler write everything back first).
+ *
+ * The guest's IF is kept in `if_mask` (0 or EFLAGS_IF), apart from `eflags`,
+ * so that generated code can do cli/sti with one store and no flag damage.
+ * Always read and write EFLAGS through vcpu_get_eflags()/vcpu_set_eflags().
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "monitor/vcpu_abi.h"
+#include "monitor/x86.h"
+
+struct vm;
+
+/* The hidden part of a segment register (SDM Vol. 3A §3.4.3). */
+struct seg_cache {
+    uint16_t sel;   /* visible selector */
+    uint32_t base;  /* linear base address */
+    uint32_t limit; /* effective byte limit (granularity already applied) */
+    uint32_t attr;  /* access rights, SEG_ATTR_* layout */
+};
+
+/* GDTR / IDTR. */
+struct dtr {
+    uint32_t base;
+    uint16_t limit;
+};
+
+/* An exception or interrupt to deliver, as data (never acted on where found). */
+enum event_kind {
+    EV_NONE = 0,
+    EV_FAULT,    /* exception; the pushed EIP is the faulting instruction's */
+    EV_TRAP,     /* exception reported after the instruction (#DB trap, #OF, #BP from int3) */
+    EV_SOFT_INT, /* int n / int3 / into: gate DPL is checked against CPL */
+    EV_EXTERNAL, /* hardware interrupt from the PIC/APIC */
+};
+
+struct event {
+    uint8_t kind;       /* enum event_kind; EV_NONE when no event */
+    uint8_t vector;
+    bool has_error;     /* push error_code */
+    uint32_t error_code;
+    uint32_t cr2;       /* for #PF: faulting linear address (written to CR2 at delivery) */
+};
+
+static inline struct event event_fault(uint8_t vector, bool has_error, uint32_t error_code)
+{
+    return (struct event){ .kind = EV_FAULT, .vector = vector, .has_error = has_error,
+                           .error_code = error_code };
+}
+/* #GP(error), #SS(error), #NP(error), #TS(error): the error-code faults. */
+static inline struct event event_gp(uint32_t error) { return event_fault(VEC_GP, true, error); }
+static inline struct event event_ud(void) { return event_fault(VEC_UD, false, 0); }
+
+/* Why the vCPU stopped running (vm->exit_reason). */
+enum vm_exit_reason {
+    VMEXIT_NONE = 0,
+    VMEXIT_DEBUG_EXIT,   /* guest wrote the debug-exit port */
+    VMEXIT_POWEROFF,     /* guest asked to power off */
+    VMEXIT_RESET,        /* guest asked for a reset (i8042, triple fault with -no-reboot) */
+    VMEXIT_TRIPLE_FAULT, /* shutdown after a fault while delivering #DF */
+    VMEXIT_HALTED_FOREVER, /* hlt with interrupts disabled and nothing to wake it */
+    VMEXIT_UNSUPPORTED,  /* guest used something btvisor does not implement */
+    VMEXIT_ERROR,        /* monitor-side error (message already printed) */
+};
+
+struct vcpu {
+    /* ---- Fields used by generated code: offsets are fixed by vcpu_abi.h. ---- */
+    uint32_t gpr[GPR_COUNT];  /* EAX ECX EDX EBX ESP EBP ESI EDI (enum x86_gpr) */
+    uint32_t eip;             /* guest EIP */
+    uint32_t eflags;          /* guest EFLAGS except IF (see if_mask) */
+    uint32_t if_mask;         /* guest IF: 0 or EFLAGS_IF */
+    uint32_t abi_pad0;
+    uint64_t host_rsp;        /* monitor stack pointer saved by bt_enter */
+    uint64_t exit_desc;       /* what the last exit from translated code left (bt/exit.h) */
+    uint64_t flag_stack[2];   /* a 16-byte stack for pushfq/popfq inside generated sequences */
+    uint32_t seg_base[SREG_COUNT]; /* copy of seg[i].base for generated code */
+    void *ibl;                /* indirect-branch lookup table (tcache/ibl.h) */
+    uint64_t scratch[4];      /* spill slots for generated code */
+
+    /* ---- Architectural state kept only by the monitor. ---- */
+    struct seg_cache seg[SREG_COUNT]; /* ES CS SS DS FS GS (enum x86_sreg) */
+    struct seg_cache ldtr;
+    struct seg_cache tr;
+    struct dtr gdtr;
+    struct dtr idtr;
+    uint32_t cr0, cr2, cr3, cr4;
+    uint32_t dr[8];           /* DR0-DR7 (DR4/DR5 alias DR6/DR7) */
+    uint8_t cpl;              /* current privilege level (SDM: = CS.RPL except while loading) */
+
+    /* Model-specific registers btvisor models (monitor/msr.c). */
+    uint64_t tsc_offset;      /* guest TSC = host TSC + tsc_offset */
+    uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
+    uint64_t apic_base;
+    uint64_t pat;
+    uint64_t misc_enable;
+
+    /* ---- Monitor bookkeeping. ---- */
+    struct vm *vm;            /* the machine this vCPU belongs to */
+    struct event pending;     /* exception waiting to be delivered at the next boundary */
+    bool halted;              /* in hlt, waiting for an interrupt */
+    uint32_t interrupt_shadow;/* nonzero: block interrupts for one instruction (sti, mov ss) */
+};
+
+_Static_assert(offsetof(struct vcpu, gpr) == VCPU_GPR, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, eip) == VCPU_EIP, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, eflags) == VCPU_EFLAGS, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, if_mask) == VCPU_IF_MASK, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, host_rsp) == VCPU_HOST_RSP, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, exit_desc) == VCPU_EXIT_DESC, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, flag_stack) == VCPU_FLAG_STACK, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, seg_base) == VCPU_SEG_BASE, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, ibl) == VCPU_IBL, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, scratch) == VCPU_SCRATCH, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, seg) >= VCPU_ABI_END, "vcpu ABI");
+
+static inline uint32_t vcpu_get_eflags(const struct vcpu *v)
+{
+    return (v->eflags & ~EFLAGS_IF) | v->if_mask | EFLAGS_FIXED;
+}
+
+static inline void vcpu_set_eflags(struct vcpu *v, uint32_t value)
+{
+    v->if_mask = value & EFLAGS_IF;
+    v->eflags = (value & ~EFLAGS_IF) | EFLAGS_FIXED;
+}
+
+static inline uint32_t vcpu_iopl(const struct vcpu *v)
+{
+    return (v->eflags & EFLAGS_IOPL) >> EFLAGS_IOPL_SHIFT;
+}
+
+/* Set a segment register's cache and the copy generated code reads. */
+static inline void vcpu_set_seg(struct vcpu *v, enum x86_sreg s, struct seg_cache c)
+{
+    v->seg[s] = c;
+    v->seg_base[s] = c.base;
+}
+
+/* Put the vCPU in the state multiboot v1 specifies at kernel entry (§3.2):
+ * flat 4 GiB CS/DS/ES/FS/GS/SS, CR0.PE = 1, paging off, IF = 0. */
+void vcpu_reset_multiboot(struct vcpu *v, uint32_t entry, uint32_t eax, uint32_t ebx);

@@ -1,0 +1,19 @@
+/*
+ * vcpu_abi.h: byte offsets of the struct vcpu fields that generated code and
+ * bt/entry.S touch.  Plain #defines so that assembly can include this file;
+ * vcpu.h checks every one of them against offsetof() at compile time.
+ */
+#pragma once
+
+#define VCPU_GPR        0x00  /* uint32_t gpr[8] */
+#define VCPU_EIP        0x20  /* uint32_t eip */
+#define VCPU_EFLAGS     0x24  /* uint32_t eflags */
+#define VCPU_IF_MASK    0x28  /* uint32_t if_mask */
+#define VCPU_HOST_RSP   0x30  /* uint64_t host_rsp */
+#define VCPU_EXIT_DESC  0x38  /* uint64_t exit_desc */
+#define VCPU_FLAG_STACK 0x40  /* uint64_t flag_stack[2]; top is VCPU_FLAG_STACK + 16 */
+#define VCPU_FLAG_STACK_TOP 0x50
+#define VCPU_SEG_BASE   0x50  /* uint32_t seg_base[6], indexed by enum x86_sreg */
+#define VCPU_IBL        0x68  /* struct ibl_entry *ibl (indirect-branch table) */
+#define VCPU_SCRATCH    0x70  /* uint64_t scratch[4] */
+#define VCPU_ABI_END    0x90

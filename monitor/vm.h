@@ -1,0 +1,58 @@
+/*
+ * vm.h: one virtual machine — its memory, board, translation cache, vCPU,
+ * configuration and statistics.  There is no global VM: everything reaches
+ * it through a struct vm * (or v->vm from a vCPU).
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/board.h"
+#include "monitor/stats.h"
+#include "monitor/vcpu.h"
+#include "shadowmm/gmem.h"
+
+struct tcache;
+
+enum stats_format { STATS_NONE, STATS_TEXT, STATS_JSON };
+
+/* Everything the command line decides (cli/options.c fills it). */
+struct vm_config {
+    const char *kernel;        /* -kernel FILE */
+    const char *append;        /* -append CMDLINE ("" if none) */
+    uint64_t ram_size;         /* -m, bytes */
+    struct serial_config com1; /* -serial */
+    enum stats_format stats;   /* --stats[=json] */
+    const char *stats_path;    /* --stats-file PATH, NULL: stderr */
+    const char *dump_path;     /* --dump-translations PATH: side-by-side listing, NULL: off */
+    uint64_t tc_size;          /* --tc-size: code arena bytes */
+    bool no_reboot;            /* -no-reboot: a reset request ends the run with status 0 */
+};
+
+struct vm {
+    struct vm_config cfg;
+    struct gmem mem;
+    struct board board;
+    struct tcache *tc;
+    struct vcpu cpu;           /* one vCPU for now */
+    struct stats stats;
+
+    /* How the run ended; the run loop stops when exit_reason != VMEXIT_NONE. */
+    enum vm_exit_reason exit_reason;
+    int exit_status;           /* process exit status to report */
+    char exit_message[256];    /* one line for the user, "" if none */
+};
+
+/* Ask the run loop to stop at the next boundary. `fmt` may be NULL. */
+void vm_request_exit(struct vm *vm, enum vm_exit_reason why, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Process exit statuses (the guest's debug-exit codes are odd: (value << 1) | 1). */
+#define EXIT_STATUS_OK 0            /* guest powered off, or reset with -no-reboot */
+#define EXIT_STATUS_USAGE 2         /* bad command line or input file */
+#define EXIT_STATUS_GUEST_FAILED 4  /* triple fault, halted forever, unsupported feature */
+#define EXIT_STATUS_INTERNAL 70     /* a monitor bug (EX_SOFTWARE) */
+
+/* Create the machine described by cfg, load its kernel, run it to the end and
+ * tear it down.  Returns the process exit status (see EXIT_STATUS_*). */
+int vm_main(const struct vm_config *cfg);
