@@ -76,6 +76,7 @@ enum vm_exit_reason {
     VMEXIT_HALTED_FOREVER, /* hlt with interrupts disabled and nothing to wake it */
     VMEXIT_UNSUPPORTED,  /* guest used something btvisor does not implement */
     VMEXIT_ERROR,        /* monitor-side error (message already printed) */
+    VMEXIT_GUEST_EXCEPTION, /* cfg.stop_on_exception: a guest exception stopped the run */
 };
 
 struct vcpu {

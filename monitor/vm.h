@@ -27,6 +27,8 @@ struct vm_config {
     const char *dump_path;     /* --dump-translations PATH: side-by-side listing, NULL: off */
     uint64_t tc_size;          /* --tc-size: code arena bytes */
     bool no_reboot;            /* -no-reboot: a reset request ends the run with status 0 */
+    bool stop_on_exception;    /* test harnesses: stop with VMEXIT_GUEST_EXCEPTION instead of
+                                  delivering the first guest exception (vm->last_event) */
 };
 
 struct vm {
@@ -41,6 +43,7 @@ struct vm {
     enum vm_exit_reason exit_reason;
     int exit_status;           /* process exit status to report */
     char exit_message[256];    /* one line for the user, "" if none */
+    struct event last_event;   /* with cfg.stop_on_exception: the exception that stopped the run */
 };
 
 /* Ask the run loop to stop at the next boundary. `fmt` may be NULL. */
@@ -52,6 +55,13 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason why, int status, const c
 #define EXIT_STATUS_USAGE 2         /* bad command line or input file */
 #define EXIT_STATUS_GUEST_FAILED 4  /* triple fault, halted forever, unsupported feature */
 #define EXIT_STATUS_INTERNAL 70     /* a monitor bug (EX_SOFTWARE) */
+
+/* Create a machine: guest memory, board, translation cache, vCPU in reset
+ * state.  No kernel is loaded.  Returns NULL with a message in err. */
+struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen);
+/* Run the vCPU until vm->exit_reason is set. */
+void vm_run(struct vm *vm);
+void vm_destroy(struct vm *vm);
 
 /* Create the machine described by cfg, load its kernel, run it to the end and
  * tear it down.  Returns the process exit status (see EXIT_STATUS_*). */
