@@ -1,0 +1,125 @@
+/*
+ * vm.c: creating, running and tearing down one virtual machine.
+ *
+ * vm_main() is the whole life of a `btvisor -kernel ...` run: create the
+ * machine, load the kernel, run the vCPU until something ends the run, print
+ * the statistics and the reason, and turn the reason into a process exit
+ * status.  Harnesses (the differential tester) use vm_create/vm_run/vm_destroy
+ * directly.
+ */
+#include "monitor/vm.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loader/multiboot.h"
+#include "monitor/run.h"
+#include "tcache/tcache.h"
+
+void vm_request_exit(struct vm *vm, enum vm_exit_reason why, int status, const char *fmt, ...)
+{
+    if (vm->exit_reason != VMEXIT_NONE)
+        return; /* the first reason wins */
+    vm->exit_reason = why;
+    vm->exit_status = status;
+    vm->exit_message[0] = '\0';
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(vm->exit_message, sizeof vm->exit_message, fmt, ap);
+        va_end(ap);
+    }
+}
+
+struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
+{
+    struct vm *vm = calloc(1, sizeof *vm);
+    if (!vm) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    vm->cfg = *cfg;
+    vm->cpu.vm = vm;
+    vm->mem.memfd = -1;
+    if (gmem_init(&vm->mem, cfg->ram_size, err, errlen) < 0) {
+        free(vm);
+        return NULL;
+    }
+    if (board_init(vm, &cfg->com1, err, errlen) < 0) {
+        gmem_destroy(&vm->mem);
+        free(vm);
+        return NULL;
+    }
+    vm->tc = tc_create(vm, cfg->tc_size ? cfg->tc_size : 32u << 20, err, errlen);
+    if (!vm->tc) {
+        board_destroy(vm);
+        gmem_destroy(&vm->mem);
+        free(vm);
+        return NULL;
+    }
+    if (run_init(vm, err, errlen) < 0) {
+        vm_destroy(vm);
+        return NULL;
+    }
+    vcpu_reset_multiboot(&vm->cpu, 0, 0, 0);
+    return vm;
+}
+
+void vm_destroy(struct vm *vm)
+{
+    if (!vm)
+        return;
+    run_fini(vm);
+    tc_destroy(vm->tc);
+    board_destroy(vm);
+    gmem_destroy(&vm->mem);
+    free(vm);
+}
+
+static void vm_print_stats(struct vm *vm)
+{
+    if (vm->cfg.stats == STATS_NONE)
+        return;
+    FILE *out = stderr;
+    if (vm->cfg.stats_path) {
+        out = fopen(vm->cfg.stats_path, "w");
+        if (!out) {
+            fprintf(stderr, "btvisor: cannot write statistics to '%s'\n", vm->cfg.stats_path);
+            return;
+        }
+    }
+    if (vm->cfg.stats == STATS_JSON)
+        stats_print_json(&vm->stats, out);
+    else
+        stats_print_text(&vm->stats, out);
+    if (out != stderr)
+        fclose(out);
+}
+
+int vm_main(const struct vm_config *cfg)
+{
+    char err[512];
+    struct vm *vm = vm_create(cfg, err, sizeof err);
+    if (!vm) {
+        fprintf(stderr, "btvisor: %s\n", err);
+        return EXIT_STATUS_USAGE;
+    }
+    struct boot_entry entry;
+    if (multiboot_load(vm, cfg->kernel, cfg->append ? cfg->append : "", &entry, err, sizeof err) < 0) {
+        fprintf(stderr, "btvisor: %s\n", err);
+        vm_destroy(vm);
+        return EXIT_STATUS_USAGE;
+    }
+    vcpu_reset_multiboot(&vm->cpu, entry.eip, entry.eax, entry.ebx);
+    vm_run(vm);
+    int status = vm->exit_status;
+    char message[sizeof vm->exit_message];
+    memcpy(message, vm->exit_message, sizeof message);
+    vm_print_stats(vm);
+    vm_destroy(vm); /* flushes the serial output before the message below */
+    if (message[0])
+        fprintf(stderr, "btvisor: %s\n", message);
+    return status;
+}

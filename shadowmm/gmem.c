@@ -1,0 +1,159 @@
+/*
+ * gmem.c: guest RAM and the guest window.
+ *
+ * At start-up gmem_init() reserves [W, W + 4 GiB + guard) PROT_NONE with one
+ * mapping, so nothing else of the process can ever land inside the guest's
+ * linear space, then maps the RAM memfd over its start (paging off: linear =
+ * physical).  Translated code reaches the window through GS (base W) with
+ * 32-bit effective addresses; an address above RAM hits the PROT_NONE
+ * reservation and faults, which the monitor turns into the right guest
+ * behaviour.  The monitor's own accesses use the second mapping, `ram`, which
+ * is never write-protected.
+ *
+ *   gmem_write_phys(vm, 0x100000, buf, n);  // loader: also drops stale translations
+ */
+#define _GNU_SOURCE
+#include "shadowmm/gmem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "monitor/vm.h"
+#include "tcache/tcache.h"
+
+static int gmem_fail(char *err, size_t errlen, const char *what)
+{
+    snprintf(err, errlen, "%s: %s", what, strerror(errno));
+    return -1;
+}
+
+int gmem_init(struct gmem *m, uint64_t ram_size, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    m->memfd = -1;
+    if (ram_size < GMEM_MIN_RAM || ram_size > GMEM_MAX_RAM || ram_size % GMEM_PAGE_SIZE) {
+        snprintf(err, errlen, "guest RAM size %llu is not a multiple of 4 KiB between %llu MiB and %llu MiB",
+                 (unsigned long long)ram_size, GMEM_MIN_RAM >> 20, GMEM_MAX_RAM >> 20);
+        return -1;
+    }
+    void *win = mmap((void *)GMEM_WINDOW_BASE, GMEM_WINDOW_SIZE + GMEM_WINDOW_GUARD, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (win == MAP_FAILED)
+        return gmem_fail(err, errlen, "cannot reserve the 4 GiB guest window at 0x10000");
+    if (win != (void *)GMEM_WINDOW_BASE) { /* kernels before 4.17 ignore MAP_FIXED_NOREPLACE */
+        munmap(win, GMEM_WINDOW_SIZE + GMEM_WINDOW_GUARD);
+        snprintf(err, errlen, "cannot reserve the guest window at 0x10000 (got %p)", win);
+        return -1;
+    }
+    m->window = win;
+    m->memfd = memfd_create("btvisor-guest-ram", MFD_CLOEXEC);
+    if (m->memfd < 0 || ftruncate(m->memfd, (off_t)ram_size) < 0) {
+        gmem_fail(err, errlen, "cannot create guest RAM");
+        gmem_destroy(m);
+        return -1;
+    }
+    m->ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, m->memfd, 0);
+    if (m->ram == MAP_FAILED) {
+        m->ram = NULL;
+        gmem_fail(err, errlen, "cannot map guest RAM");
+        gmem_destroy(m);
+        return -1;
+    }
+    m->ram_size = ram_size;
+    if (mmap(m->window, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, m->memfd, 0) ==
+        MAP_FAILED) {
+        gmem_fail(err, errlen, "cannot map guest RAM into the guest window");
+        gmem_destroy(m);
+        return -1;
+    }
+    return 0;
+}
+
+void gmem_destroy(struct gmem *m)
+{
+    if (m->ram)
+        munmap(m->ram, m->ram_size);
+    if (m->window)
+        munmap(m->window, GMEM_WINDOW_SIZE + GMEM_WINDOW_GUARD);
+    if (m->memfd >= 0)
+        close(m->memfd);
+    memset(m, 0, sizeof *m);
+    m->memfd = -1;
+}
+
+void gmem_read_phys(struct vm *vm, uint64_t pa, void *dst, uint32_t len)
+{
+    uint8_t *p = gmem_phys_ptr(&vm->mem, pa, len);
+    if (p) {
+        memcpy(dst, p, len);
+        return;
+    }
+    /* Partly or wholly outside RAM: byte by byte, open bus reads 0xff. */
+    for (uint32_t i = 0; i < len; i++) {
+        const uint8_t *b = gmem_phys_ptr(&vm->mem, pa + i, 1);
+        ((uint8_t *)dst)[i] = b ? *b : 0xff;
+    }
+}
+
+void gmem_write_phys(struct vm *vm, uint64_t pa, const void *src, uint32_t len)
+{
+    if (len == 0)
+        return;
+    if (vm->tc)
+        tc_notify_phys_write(vm, pa, len);
+    uint8_t *p = gmem_phys_ptr(&vm->mem, pa, len);
+    if (p) {
+        memcpy(p, src, len);
+        return;
+    }
+    for (uint32_t i = 0; i < len; i++) {
+        uint8_t *b = gmem_phys_ptr(&vm->mem, pa + i, 1);
+        if (b)
+            *b = ((const uint8_t *)src)[i];
+    }
+}
+
+/* Paging is not modelled yet (CR0.PG cannot be set), so linear = physical.
+ * The linear address space wraps at 4 GiB (SDM Vol. 3A §3.3). */
+bool gmem_read_lin(struct vcpu *v, uint32_t lin, void *dst, uint32_t len, bool user, struct event *ev)
+{
+    (void)user;
+    (void)ev;
+    if ((uint64_t)lin + len > (1ull << 32)) {
+        uint32_t first = (uint32_t)((1ull << 32) - lin);
+        gmem_read_phys(v->vm, lin, dst, first);
+        gmem_read_phys(v->vm, 0, (uint8_t *)dst + first, len - first);
+        return true;
+    }
+    gmem_read_phys(v->vm, lin, dst, len);
+    return true;
+}
+
+bool gmem_write_lin(struct vcpu *v, uint32_t lin, const void *src, uint32_t len, bool user,
+                    struct event *ev)
+{
+    (void)user;
+    (void)ev;
+    if ((uint64_t)lin + len > (1ull << 32)) {
+        uint32_t first = (uint32_t)((1ull << 32) - lin);
+        gmem_write_phys(v->vm, lin, src, first);
+        gmem_write_phys(v->vm, 0, (const uint8_t *)src + first, len - first);
+        return true;
+    }
+    gmem_write_phys(v->vm, lin, src, len);
+    return true;
+}
+
+void gmem_protect_code_page(struct vm *vm, uint32_t pfn, bool protect)
+{
+    uint64_t pa = (uint64_t)pfn * GMEM_PAGE_SIZE;
+    if (pa >= vm->mem.ram_size)
+        return;
+    int prot = protect ? PROT_READ : PROT_READ | PROT_WRITE;
+    if (mprotect(vm->mem.window + pa, GMEM_PAGE_SIZE, prot) != 0)
+        vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "mprotect of guest page %#x failed: %s",
+                        pfn, strerror(errno));
+}
