@@ -27,6 +27,7 @@ struct serial_config {
 struct board {
     struct port_bus bus;
     struct uart *com1;      /* 16550A at 0x3f8, IRQ 4 */
+    uint8_t post_code;      /* last value written to port 0x80 (POST diagnostics) */
 };
 
 /* Returns 0, or -1 with a message in err. */
@@ -35,3 +36,8 @@ void board_destroy(struct vm *vm);
 /* Give devices a chance to move input (e.g. UART receive from stdin).  Called by
  * the run loop at exits to the monitor; never blocks. */
 void board_poll(struct vm *vm);
+
+/* Device constructors board_init() calls in its declared order; each
+ * registers its ports on vm->board.bus.  Return 0, or -1 with a message. */
+int post_init(struct vm *vm, char *err, size_t errlen);       /* misc_ports.c: port 0x80 */
+int debugexit_init(struct vm *vm, char *err, size_t errlen);  /* debugexit.c: port 0xf4 */
