@@ -68,6 +68,10 @@ bool far_call(struct vcpu *v, uint16_t sel, uint32_t offset, unsigned opsize, ui
 bool far_ret(struct vcpu *v, unsigned opsize, uint16_t pop_bytes, struct event *ev);
 /* iret/iretd: same level, to an outer level, and task return (NT = 1). */
 bool cpu_iret(struct vcpu *v, unsigned opsize, struct event *ev);
+/* The same with the address of the next instruction given: it is the EIP a
+ * task return (NT = 1) saves in the outgoing TSS.  cpu_iret() assumes an
+ * iret without redundant prefixes (1 byte, 2 with an operand-size prefix). */
+bool cpu_iret_at(struct vcpu *v, unsigned opsize, uint32_t next_eip, struct event *ev);
 
 /* ---- tasks (monitor/task.c) ---- */
 
