@@ -1,0 +1,96 @@
+/*
+ * board.c: assembles the PC board — creates each device in a declared order
+ * and registers it on the port bus.
+ *
+ * The order is a table (board_devices[]) so that a reader sees the whole
+ * machine in one place and a new device is one line: devices that others
+ * depend on come first (later: the PICs before the devices that raise
+ * interrupts).  If one constructor fails, board_init() undoes what was
+ * built (board_destroy() copes with a partly built board) and fails.
+ *
+ * board_destroy() is the one place that puts the host back as it was:
+ * serial output is flushed and the terminal leaves raw mode.  It is safe to
+ * call twice.
+ *
+ *   if (board_init(vm, &vm->cfg.com1, err, sizeof err) < 0) die(err);
+ *   while (running) { ...; board_poll(vm); }
+ *   board_destroy(vm);
+ */
+#include "devices/board.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/uart.h"
+#include "monitor/vm.h"
+
+static int board_init_com1(struct vm *vm, const struct serial_config *com1, char *err,
+                           size_t errlen)
+{
+    struct uart *u = calloc(1, sizeof *u);
+    if (!u) {
+        snprintf(err, errlen, "board: out of memory for the UART");
+        return -1;
+    }
+    vm->board.com1 = u;
+    if (uart_init(u, vm, UART_COM1_BASE, UART_COM1_IRQ, com1, err, errlen) < 0)
+        return -1;
+    if (portio_register(&vm->board.bus, UART_COM1_BASE, UART_NR_PORTS, uart_port_read,
+                        uart_port_write, u, "com1") < 0) {
+        snprintf(err, errlen, "board: cannot register COM1 at port 0x%x", UART_COM1_BASE);
+        return -1;
+    }
+    return 0;
+}
+
+static int board_init_post(struct vm *vm, const struct serial_config *com1, char *err,
+                           size_t errlen)
+{
+    (void)com1;
+    return post_init(vm, err, errlen);
+}
+
+static int board_init_debugexit(struct vm *vm, const struct serial_config *com1, char *err,
+                                size_t errlen)
+{
+    (void)com1;
+    return debugexit_init(vm, err, errlen);
+}
+
+/* The board's devices, in the order they are created. */
+static const struct board_device {
+    const char *name;
+    int (*init)(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen);
+} board_devices[] = {
+    { "post", board_init_post },
+    { "isa-debug-exit", board_init_debugexit },
+    { "com1", board_init_com1 },
+};
+
+int board_init(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
+{
+    memset(&vm->board, 0, sizeof vm->board);
+    for (size_t i = 0; i < sizeof board_devices / sizeof board_devices[0]; i++) {
+        if (board_devices[i].init(vm, com1, err, errlen) < 0) {
+            board_destroy(vm); /* e.g. give the terminal back */
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void board_destroy(struct vm *vm)
+{
+    if (vm->board.com1) {
+        uart_destroy(vm->board.com1);
+        free(vm->board.com1);
+        vm->board.com1 = NULL;
+    }
+}
+
+void board_poll(struct vm *vm)
+{
+    if (vm->board.com1)
+        uart_poll(vm->board.com1);
+}
