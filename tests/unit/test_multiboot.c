@@ -810,6 +810,39 @@ static void test_cmdline_huge_is_an_error(void **state)
     assert_all(ram(f, 0x100000, 0x1800), 0x1800, POISON); /* nothing loaded */
 }
 
+/* ---------- random corruption ---------- */
+
+/* Flip random bytes of the header areas of valid images, many times over: the
+ * loader must never crash, and must either fail with a message or produce an
+ * entry point and information structure that lie in RAM. */
+static void corrupt_and_load(struct fixture *f, uint64_t *seed, unsigned span)
+{
+    for (unsigned k = 0; k < 4; k++) {
+        *seed = *seed * 6364136223846793005ull + 1442695040888963407ull;
+        f->img[(*seed >> 33) % span] ^= (uint8_t)(1u << ((*seed >> 20) & 7));
+    }
+    struct boot_entry e;
+    if (load(f, "fuzz", &e) < 0) {
+        assert_true(strlen(f->err) > 10);
+        return;
+    }
+    assert_true(e.eip < RAM_SIZE && e.eip >= 0x1000);
+    assert_true(e.ebx >= 0x1000 && e.ebx + 4096 <= 0x9fc00);
+    assert_int_equal(e.eax, MB_EAX);
+}
+
+static void test_random_corruption_never_crashes(void **state)
+{
+    struct fixture *f = *state;
+    uint64_t seed = 12345;
+    for (unsigned i = 0; i < 1500; i++) {
+        build_elf_default(f);
+        corrupt_and_load(f, &seed, ELF_MBHDR + 12); /* ELF header, phdrs, multiboot header */
+        build_aout(f);
+        corrupt_and_load(f, &seed, AOUT_HDR + 32); /* the a.out kludge header fields */
+    }
+}
+
 /* ---------- real guest kernels ---------- */
 
 /* Check one real ELF kernel: every PT_LOAD in RAM as in the file, bss zeroed. */
@@ -924,6 +957,7 @@ int main(void)
         T(test_aout_fields_cut_off),
         T(test_cmdline_longest_fits_exactly),
         T(test_cmdline_huge_is_an_error),
+        T(test_random_corruption_never_crashes),
         T(test_real_guest_kernels),
     };
 #undef T
