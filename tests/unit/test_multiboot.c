@@ -11,8 +11,9 @@
  * out here rather than taken from the loader's headers.
  *
  * A last test loads real guest kernels when they exist: the files named in
- * $BTV_MULTIBOOT_KERNEL (colon separated) and guests/ *.elf under the working
- * directory (ctest runs in build/tests, where the guest kernels are built).
+ * $BTV_MULTIBOOT_KERNEL (colon separated) and guests/ *.elf, *.bin under the
+ * working directory (ctest runs in build/tests, where the guest kernels are
+ * built).  A real file without a header must be refused.
  *
  *   ctest --test-dir build -R test_multiboot --output-on-failure
  */
@@ -845,30 +846,56 @@ static void test_random_corruption_never_crashes(void **state)
 
 /* ---------- real guest kernels ---------- */
 
-/* Check one real ELF kernel: every PT_LOAD in RAM as in the file, bss zeroed. */
-static void check_real_kernel(struct fixture *f, const char *path)
+/* Read a whole file (plus zeroed slack for header reads); *n = its size. */
+static uint8_t *read_whole(const char *path, size_t *n)
 {
     FILE *fp = fopen(path, "rb");
     assert_non_null(fp);
     struct stat st;
     assert_int_equal(fstat(fileno(fp), &st), 0);
-    size_t n = (size_t)st.st_size;
-    uint8_t *buf = malloc(n + sizeof(Elf32_Ehdr));
+    *n = (size_t)st.st_size;
+    uint8_t *buf = calloc(1, *n + 64);
     assert_non_null(buf);
-    memset(buf, 0, n + sizeof(Elf32_Ehdr));
-    assert_int_equal(fread(buf, 1, n, fp), n);
+    assert_int_equal(fread(buf, 1, *n, fp), *n);
     fclose(fp);
-    struct boot_entry e;
-    memset(f->vm->mem.ram, POISON, f->vm->mem.ram_size);
-    if (multiboot_load(f->vm, path, "real", &e, f->err, sizeof f->err) < 0)
-        fail_msg("%s: %s", path, f->err);
-    assert_int_equal(e.eax, MB_EAX);
+    return buf;
+}
+
+/* File offset of the Multiboot header (§3.1.1), or -1. */
+static long find_mb_header(const uint8_t *buf, size_t n)
+{
+    for (size_t off = 0; off + 12 <= n && off + 12 <= 8192; off += 4)
+        if (get32(buf + off) == MB_MAGIC &&
+            get32(buf + off) + get32(buf + off + 4) + get32(buf + off + 8) == 0)
+            return (long)off;
+    return -1;
+}
+
+/* a.out kludge: the header's own addresses say what went where (§3.1.3). */
+static void check_real_aout(struct fixture *f, const uint8_t *buf, size_t n, long hoff,
+                            const struct boot_entry *e)
+{
+    const uint8_t *h = buf + hoff;
+    uint32_t header_addr = get32(h + 12), load = get32(h + 16), load_end = get32(h + 20);
+    uint32_t bss_end = get32(h + 24);
+    size_t text = (size_t)hoff - (header_addr - load);
+    uint32_t filesz = load_end ? load_end - load : (uint32_t)(n - text);
+    assert_memory_equal(ram(f, load, filesz), buf + text, filesz);
+    if (bss_end)
+        assert_all(ram(f, load + filesz, bss_end - load - filesz), bss_end - load - filesz, 0);
+    assert_int_equal(e->eip, get32(h + 28));
+}
+
+/* ELF: every PT_LOAD in RAM as in the file, bss zeroed, entry translated. */
+static void check_real_elf(struct fixture *f, const uint8_t *buf, size_t n,
+                           const struct boot_entry *e)
+{
     Elf32_Ehdr eh;
     memcpy(&eh, buf, sizeof eh);
-    /* An a.out kludge image (not ELF) is checked through its info structure only. */
-    unsigned phnum = memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0 ? eh.e_phnum : 0;
-    for (unsigned i = 0; i < phnum; i++) {
+    assert_memory_equal(eh.e_ident, ELFMAG, SELFMAG);
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
         Elf32_Phdr ph;
+        assert_true(eh.e_phoff + (i + 1) * sizeof ph <= n);
         memcpy(&ph, buf + eh.e_phoff + i * sizeof ph, sizeof ph);
         if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
             continue;
@@ -877,15 +904,40 @@ static void check_real_kernel(struct fixture *f, const char *path)
         assert_all(ram(f, ph.p_paddr + ph.p_filesz, ph.p_memsz - ph.p_filesz),
                    ph.p_memsz - ph.p_filesz, 0);
         if (eh.e_entry >= ph.p_vaddr && eh.e_entry - ph.p_vaddr < ph.p_memsz)
-            assert_int_equal(e.eip, eh.e_entry - ph.p_vaddr + ph.p_paddr);
+            assert_int_equal(e->eip, eh.e_entry - ph.p_vaddr + ph.p_paddr);
     }
+}
+
+/* Check one real kernel file: a file without a header must be refused; one
+ * with a header must be loaded exactly as its header or ELF headers say. */
+static void check_real_kernel(struct fixture *f, const char *path)
+{
+    size_t n;
+    uint8_t *buf = read_whole(path, &n);
+    long hoff = find_mb_header(buf, n);
+    struct boot_entry e;
+    memset(f->vm->mem.ram, POISON, f->vm->mem.ram_size);
+    int rc = multiboot_load(f->vm, path, "real", &e, f->err, sizeof f->err);
+    if (hoff < 0) {
+        assert_int_equal(rc, -1);
+        assert_non_null(strstr(f->err, "no multiboot header"));
+        free(buf);
+        return;
+    }
+    if (rc < 0)
+        fail_msg("%s: %s", path, f->err);
+    assert_int_equal(e.eax, MB_EAX);
+    if (get32(buf + hoff + 4) & MB_AOUT)
+        check_real_aout(f, buf, n, hoff, &e);
+    else
+        check_real_elf(f, buf, n, &e);
     free(buf);
     char want[512];
     snprintf(want, sizeof want, "%s real", path);
     assert_standard_mbi(f, e.ebx, want);
 }
 
-/* Real kernels from $BTV_MULTIBOOT_KERNEL and guests/ *.elf; returns how many. */
+/* Real kernels from $BTV_MULTIBOOT_KERNEL and guests/ *.elf, *.bin; returns how many. */
 static unsigned check_real_kernels(struct fixture *f)
 {
     unsigned count = 0;
@@ -899,7 +951,8 @@ static unsigned check_real_kernels(struct fixture *f)
     DIR *d = opendir("guests");
     for (struct dirent *de; d && (de = readdir(d));) {
         size_t len = strlen(de->d_name);
-        if (len < 5 || strcmp(de->d_name + len - 4, ".elf") != 0)
+        if (len < 5 || (strcmp(de->d_name + len - 4, ".elf") != 0 &&
+                        strcmp(de->d_name + len - 4, ".bin") != 0))
             continue;
         char p[512];
         snprintf(p, sizeof p, "guests/%s", de->d_name);
