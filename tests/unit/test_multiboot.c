@@ -602,7 +602,7 @@ static void test_elf_bad_ident(void **state)
     expect_fail(f, "is not an ELF file");
 }
 
-static void test_elf_truncated_or_short(void **state)
+static void test_not_elf_without_aout_fields(void **state)
 {
     struct fixture *f = *state;
     build_elf_default(f);
@@ -995,7 +995,7 @@ int main(void)
         T(test_video_flag_refused),
         T(test_unknown_required_flag_refused),
         T(test_elf_bad_ident),
-        T(test_elf_truncated_or_short),
+        T(test_not_elf_without_aout_fields),
         T(test_elf_phdrs_outside_file),
         T(test_elf_no_load_segment),
         T(test_elf_segment_outside_ram),
