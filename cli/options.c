@@ -1,0 +1,373 @@
+/*
+ * options.c: parse the command line into a struct vm_config.
+ *
+ * Where btvisor and QEMU share an option it is spelled and behaves like
+ * QEMU's (-kernel, -append, -m, -serial, -nographic, -display none,
+ * -no-reboot, -device isa-debug-exit), so a command that boots a test kernel
+ * under qemu-system-i386 boots it under btvisor too.  btvisor's own options
+ * use GNU double dashes (--stats, --tc-size ...).  Every option is also
+ * accepted with the other number of dashes, and "--opt=value" works for
+ * any option that takes a value.
+ *
+ * The options are one table (options_table[]): its name, whether it takes a
+ * value, the handler, and the --help line, so the parser and the help text
+ * cannot drift apart.  Any mistake prints one line naming the offending
+ * word and "(try --help)", and options_parse() returns -1, which main() turns
+ * into exit status 2.  Whether the kernel file exists is the loader's
+ * business; here only an empty or missing -kernel is an error.
+ *
+ *   btvisor -kernel tests/guests/demo.elf -m 64M -serial file:out.txt --stats=json
+ */
+#include "cli/options.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/version.h"
+#include "shadowmm/gmem.h"
+
+/* Parser state shared by the handlers. */
+struct options_ctx {
+    struct vm_config *cfg; /* the configuration being filled */
+    FILE *out;             /* --help, --version */
+    FILE *err;             /* usage errors */
+    const char *opt;       /* the option as the user spelled it, for messages */
+    int serial_count;      /* -serial seen so far (only COM1 exists) */
+    bool done;             /* --help or --version printed: stop, successfully */
+};
+
+/* One command-line option. */
+struct option_def {
+    const char *name;  /* canonical spelling, with its dashes */
+    const char *value; /* name of the value for --help, NULL: takes none */
+    bool value_in_name_only; /* value only as "--name=VALUE" (--stats) */
+    int (*handle)(struct options_ctx *c, const char *value);
+    const char *help;  /* one line for --help */
+};
+
+/* Print "btvisor: <message> (try --help)" and return -1. */
+__attribute__((format(printf, 2, 3))) static int options_fail(struct options_ctx *c,
+                                                              const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(c->err, "btvisor: ");
+    vfprintf(c->err, fmt, ap);
+    fprintf(c->err, " (try --help)\n");
+    va_end(ap);
+    return -1;
+}
+
+/* Multiply with overflow check. */
+static bool options_mul(uint64_t a, uint64_t b, uint64_t *r)
+{
+    return !__builtin_mul_overflow(a, b, r);
+}
+
+static int options_suffix_unit(const char *s, uint64_t default_unit, uint64_t *unit)
+{
+    static const char suffixes[] = "bkmgt";
+    if (*s == '\0') {
+        *unit = default_unit;
+        return 0;
+    }
+    const char *p = s[1] == '\0' && *s ? strchr(suffixes, *s | 0x20) : NULL;
+    if (!p)
+        return -1;
+    *unit = 1ull << (10 * (p - suffixes));
+    return 0;
+}
+
+int options_parse_size(const char *s, uint64_t default_unit, uint64_t *bytes)
+{
+    uint64_t whole = 0, frac = 0, frac_div = 1, unit, v;
+    const char *p = s;
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++)
+        if (!options_mul(whole, 10, &whole) || __builtin_add_overflow(whole, *p - '0', &whole))
+            return -1;
+    if (*p == '.') {
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            if (!options_mul(frac, 10, &frac) || !options_mul(frac_div, 10, &frac_div) ||
+                __builtin_add_overflow(frac, *p - '0', &frac))
+                return -1;
+    }
+    if (options_suffix_unit(p, default_unit, &unit) < 0 || !options_mul(whole, unit, &v))
+        return -1;
+    uint64_t frac_bytes;
+    if (!options_mul(frac, unit, &frac_bytes) || frac_bytes % frac_div)
+        return -1; /* not a whole number of bytes */
+    if (__builtin_add_overflow(v, frac_bytes / frac_div, bytes))
+        return -1;
+    return 0;
+}
+
+static int opt_kernel(struct options_ctx *c, const char *v)
+{
+    if (!*v)
+        return options_fail(c, "%s needs a file name", c->opt);
+    c->cfg->kernel = v;
+    return 0;
+}
+
+static int opt_append(struct options_ctx *c, const char *v)
+{
+    c->cfg->append = v;
+    return 0;
+}
+
+static int opt_ram(struct options_ctx *c, const char *v)
+{
+    uint64_t size;
+    const char *s = strncmp(v, "size=", 5) == 0 ? v + 5 : v;
+    if (strchr(s, ',') || options_parse_size(s, 1ull << 20, &size) < 0)
+        return options_fail(c, "%s '%s': not a size (e.g. 128M, 1G, size=64M)", c->opt, v);
+    if (size < GMEM_MIN_RAM || size > GMEM_MAX_RAM)
+        return options_fail(c, "%s '%s': guest RAM must be between %lluM and %lluM", c->opt, v,
+                            (unsigned long long)(GMEM_MIN_RAM >> 20),
+                            (unsigned long long)(GMEM_MAX_RAM >> 20));
+    if (size % GMEM_PAGE_SIZE)
+        return options_fail(c, "%s '%s': guest RAM must be a multiple of 4K", c->opt, v);
+    c->cfg->ram_size = size;
+    return 0;
+}
+
+static int opt_serial(struct options_ctx *c, const char *v)
+{
+    if (++c->serial_count > 1)
+        return options_fail(c, "%s '%s': only one serial port (COM1) is emulated", c->opt, v);
+    if (strcmp(v, "stdio") == 0 || strcmp(v, "mon:stdio") == 0) {
+        c->cfg->com1 = (struct serial_config){ .kind = SERIAL_STDIO };
+    } else if (strcmp(v, "null") == 0) {
+        c->cfg->com1 = (struct serial_config){ .kind = SERIAL_NULL };
+    } else if (strncmp(v, "file:", 5) == 0 && v[5]) {
+        c->cfg->com1 = (struct serial_config){ .kind = SERIAL_FILE, .path = v + 5 };
+    } else {
+        return options_fail(c, "%s '%s': use stdio, file:PATH or null", c->opt, v);
+    }
+    return 0;
+}
+
+static int opt_nographic(struct options_ctx *c, const char *v)
+{
+    (void)c;
+    (void)v;
+    return 0; /* there is no display; the serial port already defaults to stdio */
+}
+
+static int opt_display(struct options_ctx *c, const char *v)
+{
+    if (strcmp(v, "none") != 0)
+        return options_fail(c, "%s '%s': btvisor has no display; only 'none' is accepted", c->opt, v);
+    return 0;
+}
+
+static int opt_no_reboot(struct options_ctx *c, const char *v)
+{
+    (void)v;
+    c->cfg->no_reboot = true;
+    return 0;
+}
+
+/* One "key=value" property of -device isa-debug-exit. */
+static int opt_device_prop(struct options_ctx *c, const char *prop)
+{
+    char *end;
+    if (strncmp(prop, "iobase=", 7) == 0) {
+        unsigned long base = strtoul(prop + 7, &end, 0);
+        if (prop[7] && !*end && base == DEBUG_EXIT_PORT)
+            return 0;
+        return options_fail(c, "%s isa-debug-exit: '%s': only iobase=0xf4 is supported", c->opt, prop);
+    }
+    if (strncmp(prop, "iosize=", 7) == 0) {
+        unsigned long size = strtoul(prop + 7, &end, 0);
+        if (prop[7] && !*end && (size == 1 || size == 2 || size == 4))
+            return 0;
+        return options_fail(c, "%s isa-debug-exit: '%s': iosize must be 1, 2 or 4", c->opt, prop);
+    }
+    return options_fail(c, "%s isa-debug-exit: unknown property '%s'", c->opt, prop);
+}
+
+static int opt_device(struct options_ctx *c, const char *v)
+{
+    static const char driver[] = "isa-debug-exit";
+    size_t n = strlen(driver);
+    if (strncmp(v, driver, n) != 0 || (v[n] != '\0' && v[n] != ','))
+        return options_fail(c, "%s '%s': unsupported device (only isa-debug-exit)", c->opt, v);
+    char props[256];
+    if (strlen(v + n) >= sizeof props)
+        return options_fail(c, "%s '%s': too long", c->opt, v);
+    strcpy(props, v + n);
+    for (char *save, *p = strtok_r(props, ",", &save); p; p = strtok_r(NULL, ",", &save))
+        if (opt_device_prop(c, p) < 0)
+            return -1;
+    return 0;
+}
+
+static int opt_help(struct options_ctx *c, const char *v)
+{
+    (void)v;
+    options_print_help(c->out);
+    c->done = true;
+    return 0;
+}
+
+static int opt_version(struct options_ctx *c, const char *v)
+{
+    (void)v;
+    fprintf(c->out, "btvisor %s\n", BTVISOR_VERSION);
+    c->done = true;
+    return 0;
+}
+
+static int opt_stats(struct options_ctx *c, const char *v)
+{
+    if (!v || strcmp(v, "text") == 0)
+        c->cfg->stats = STATS_TEXT;
+    else if (strcmp(v, "json") == 0)
+        c->cfg->stats = STATS_JSON;
+    else
+        return options_fail(c, "%s: unknown format '%s' (text or json)", c->opt, v);
+    return 0;
+}
+
+static int opt_stats_file(struct options_ctx *c, const char *v)
+{
+    if (!*v)
+        return options_fail(c, "%s needs a file name", c->opt);
+    c->cfg->stats_path = v;
+    return 0;
+}
+
+static int opt_dump(struct options_ctx *c, const char *v)
+{
+    if (!*v)
+        return options_fail(c, "%s needs a file name", c->opt);
+    c->cfg->dump_path = v;
+    return 0;
+}
+
+static int opt_tc_size(struct options_ctx *c, const char *v)
+{
+    uint64_t size;
+    if (options_parse_size(v, 1ull << 20, &size) < 0)
+        return options_fail(c, "%s '%s': not a size (e.g. 32M)", c->opt, v);
+    if (size < OPTIONS_MIN_TC_SIZE || size > OPTIONS_MAX_TC_SIZE)
+        return options_fail(c, "%s '%s': the code arena must be between %lluM and %lluM", c->opt, v,
+                            (unsigned long long)(OPTIONS_MIN_TC_SIZE >> 20),
+                            (unsigned long long)(OPTIONS_MAX_TC_SIZE >> 20));
+    c->cfg->tc_size = size;
+    return 0;
+}
+
+static const struct option_def options_table[] = {
+    { "-kernel", "FILE", false, opt_kernel, "guest kernel: multiboot ELF/a.out or Linux bzImage (required)" },
+    { "-append", "STRING", false, opt_append, "kernel command line" },
+    { "-m", "SIZE", false, opt_ram, "guest RAM, e.g. 64M, 1G, size=256M; plain number = MiB (default 128M)" },
+    { "-serial", "BACKEND", false, opt_serial, "COM1: stdio (default), file:PATH or null" },
+    { "-nographic", NULL, false, opt_nographic, "accepted for QEMU compatibility (there is no display)" },
+    { "-display", "none", false, opt_display, "accepted for QEMU compatibility" },
+    { "-no-reboot", NULL, false, opt_no_reboot, "a guest reset ends the run (status 0) instead of rebooting" },
+    { "-device", "isa-debug-exit[,...]", false, opt_device,
+      "QEMU's exit port: iobase=0xf4 (the only one), iosize=1|2|4; always present" },
+    { "--stats", "=text|json", true, opt_stats, "print statistics at exit (default format: text)" },
+    { "--stats-file", "PATH", false, opt_stats_file, "write statistics to PATH instead of stderr (implies --stats)" },
+    { "--dump-translations", "PATH", false, opt_dump, "write each guest block beside its translation to PATH" },
+    { "--tc-size", "SIZE", false, opt_tc_size, "translation cache code arena, 1M..1G; plain number = MiB (default 32M)" },
+    { "--help", NULL, false, opt_help, "print this help and exit (also -h)" },
+    { "--version", NULL, false, opt_version, "print the version and exit" },
+};
+
+#define OPTIONS_COUNT (sizeof options_table / sizeof options_table[0])
+
+void options_print_help(FILE *out)
+{
+    fprintf(out, "Usage: btvisor -kernel FILE [options]\n"
+                 "Run a 32-bit x86 guest kernel by binary translation.\n\nOptions:\n");
+    for (size_t i = 0; i < OPTIONS_COUNT; i++) {
+        const struct option_def *d = &options_table[i];
+        char left[64];
+        snprintf(left, sizeof left, "%s%s%s", d->name,
+                 d->value && !d->value_in_name_only ? " " : "", d->value ? d->value : "");
+        fprintf(out, "  %-28s %s\n", strlen(left) > 28 ? d->name : left, d->help);
+    }
+    fprintf(out, "\nIn the terminal, Ctrl-A x stops the guest.\n"
+                 "Example: btvisor -kernel tests/guests/demo.elf -serial stdio\n");
+}
+
+/* The option named by `word` ("-m", "--m", "--stats-file=x" -> its name part). */
+static const struct option_def *options_find(const char *word, size_t len)
+{
+    if (len == 2 && strncmp(word, "-h", 2) == 0) {
+        word = "--help";
+        len = 6;
+    }
+    for (size_t i = 0; i < OPTIONS_COUNT; i++) {
+        const char *name = options_table[i].name;
+        const char *bare = name + (name[1] == '-' ? 2 : 1);
+        const char *w = word + (word[1] == '-' ? 2 : 1);
+        size_t wlen = len - (size_t)(w - word);
+        if (strlen(bare) == wlen && strncmp(bare, w, wlen) == 0)
+            return &options_table[i];
+    }
+    return NULL;
+}
+
+/* Handle argv[*i] (and its value); advances *i past what it used. */
+static int options_one(struct options_ctx *c, int argc, char **argv, int *i)
+{
+    const char *word = argv[(*i)++];
+    c->opt = word;
+    if (word[0] != '-' || word[1] == '\0')
+        return options_fail(c, "unexpected argument '%s'", word);
+    const char *eq = word[1] == '-' ? strchr(word, '=') : NULL;
+    const struct option_def *d = options_find(word, eq ? (size_t)(eq - word) : strlen(word));
+    if (!d)
+        return options_fail(c, "unknown option '%s'", word);
+    c->opt = d->name; /* messages name the option in its canonical spelling */
+    if (eq && !d->value)
+        return options_fail(c, "option '%.*s' takes no value", (int)(eq - word), word);
+    if (eq || !d->value || d->value_in_name_only)
+        return d->handle(c, eq ? eq + 1 : NULL);
+    if (*i >= argc)
+        return options_fail(c, "option '%s' needs an argument", word);
+    return d->handle(c, argv[(*i)++]);
+}
+
+static void options_defaults(struct vm_config *cfg)
+{
+    *cfg = (struct vm_config){
+        .append = "",
+        .ram_size = OPTIONS_DEFAULT_RAM,
+        .com1 = { .kind = SERIAL_STDIO },
+        .stats = STATS_NONE,
+        .tc_size = OPTIONS_DEFAULT_TC_SIZE,
+    };
+}
+
+int options_parse(int argc, char **argv, struct vm_config *cfg, FILE *out, FILE *err)
+{
+    struct options_ctx c = { .cfg = cfg, .out = out, .err = err };
+    options_defaults(cfg);
+    for (int i = 1; i < argc;) {
+        if (options_one(&c, argc, argv, &i) < 0)
+            return -1;
+        if (c.done)
+            return 1;
+    }
+    if (!cfg->kernel) {
+        fprintf(err, "btvisor: no kernel given: use -kernel FILE (try --help)\n");
+        return -1;
+    }
+    if (cfg->stats_path && cfg->stats == STATS_NONE)
+        cfg->stats = STATS_TEXT;
+    return 0;
+}
+
+int options_exit_status(int parse_result)
+{
+    return parse_result < 0 ? EXIT_STATUS_USAGE : EXIT_STATUS_OK;
+}

@@ -1,0 +1,288 @@
+/*
+ * test_options.c: the command line — every option, every error, and the
+ * exit status each outcome maps to.
+ *
+ * The files in cli/ belong to the btvisor executable, not to btvcore, so the parser
+ * is compiled into this test directly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli/options.c"
+
+#define MiB (1ull << 20)
+
+/* The result of one options_parse() call. */
+struct outcome {
+    int r;                 /* return value */
+    struct vm_config cfg;  /* what it filled */
+    char out[4096];        /* what it printed on out */
+    char err[1024];        /* what it printed on err */
+};
+
+/* Close a memory stream and copy what was written to it. */
+static void capture(FILE *fp, char **mem, char *buf, size_t size)
+{
+    fclose(fp); /* sets *mem */
+    snprintf(buf, size, "%s", *mem ? *mem : "");
+    free(*mem);
+}
+
+/* Parse a NULL-terminated list of arguments (after argv[0]). */
+static struct outcome *parse_list(const char *const *args)
+{
+    static struct outcome o;
+    char *argv[64] = { "btvisor" };
+    int argc = 1;
+    while (*args && argc < 63)
+        argv[argc++] = (char *)*args++;
+    char *outm = NULL, *errm = NULL;
+    size_t outn, errn;
+    FILE *out = open_memstream(&outm, &outn), *err = open_memstream(&errm, &errn);
+    assert_non_null(out);
+    assert_non_null(err);
+    memset(&o, 0, sizeof o);
+    o.r = options_parse(argc, argv, &o.cfg, out, err);
+    capture(out, &outm, o.out, sizeof o.out);
+    capture(err, &errm, o.err, sizeof o.err);
+    return &o;
+}
+
+#define PARSE(...) parse_list((const char *const[]){ __VA_ARGS__, NULL })
+
+/* Expect a usage error whose message contains `needle`. */
+static void expect_usage(const struct outcome *o, const char *needle)
+{
+    assert_int_equal(o->r, -1);
+    assert_int_equal(options_exit_status(o->r), EXIT_STATUS_USAGE);
+    assert_non_null(strstr(o->err, needle));
+    assert_non_null(strstr(o->err, "(try --help)\n"));
+    assert_ptr_equal(strchr(o->err, '\n'), o->err + strlen(o->err) - 1); /* one line */
+    assert_string_equal(o->out, "");
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    struct outcome *o = PARSE("-kernel", "k.elf");
+    assert_int_equal(o->r, 0);
+    assert_string_equal(o->cfg.kernel, "k.elf");
+    assert_string_equal(o->cfg.append, "");
+    assert_int_equal(o->cfg.ram_size, 128 * MiB);
+    assert_int_equal(o->cfg.com1.kind, SERIAL_STDIO);
+    assert_int_equal(o->cfg.stats, STATS_NONE);
+    assert_null(o->cfg.stats_path);
+    assert_null(o->cfg.dump_path);
+    assert_int_equal(o->cfg.tc_size, 32 * MiB);
+    assert_false(o->cfg.no_reboot);
+    assert_string_equal(o->err, "");
+}
+
+static void test_every_option(void **state)
+{
+    (void)state;
+    struct outcome *o = PARSE("-kernel", "vmlinuz", "-append", "console=ttyS0 quiet", "-m", "256M",
+                              "-serial", "file:/tmp/serial.txt", "-nographic", "-display", "none",
+                              "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                              "--stats=json", "--stats-file", "/tmp/s.json",
+                              "--dump-translations", "/tmp/dump.txt", "--tc-size", "64");
+    assert_int_equal(o->r, 0);
+    assert_string_equal(o->err, "");
+    assert_string_equal(o->cfg.kernel, "vmlinuz");
+    assert_string_equal(o->cfg.append, "console=ttyS0 quiet");
+    assert_int_equal(o->cfg.ram_size, 256 * MiB);
+    assert_int_equal(o->cfg.com1.kind, SERIAL_FILE);
+    assert_string_equal(o->cfg.com1.path, "/tmp/serial.txt");
+    assert_true(o->cfg.no_reboot);
+    assert_int_equal(o->cfg.stats, STATS_JSON);
+    assert_string_equal(o->cfg.stats_path, "/tmp/s.json");
+    assert_string_equal(o->cfg.dump_path, "/tmp/dump.txt");
+    assert_int_equal(o->cfg.tc_size, 64 * MiB);
+}
+
+static void test_gnu_spellings(void **state)
+{
+    (void)state;
+    struct outcome *o = PARSE("--kernel=a.elf", "--m", "64", "-stats", "--append=x=y",
+                              "-tc-size", "2M");
+    assert_int_equal(o->r, 0);
+    assert_string_equal(o->cfg.kernel, "a.elf");
+    assert_string_equal(o->cfg.append, "x=y");
+    assert_int_equal(o->cfg.ram_size, 64 * MiB);
+    assert_int_equal(o->cfg.stats, STATS_TEXT);
+    assert_int_equal(o->cfg.tc_size, 2 * MiB);
+}
+
+static void test_ram_sizes(void **state)
+{
+    (void)state;
+    static const struct { const char *arg; uint64_t bytes; } ok[] = {
+        { "64", 64 * MiB }, { "64M", 64 * MiB }, { "64m", 64 * MiB }, { "1G", 1024 * MiB },
+        { "1g", 1024 * MiB }, { "65536k", 64 * MiB }, { "65536K", 64 * MiB },
+        { "size=32M", 32 * MiB }, { "size=48", 48 * MiB }, { "1.5G", 1536 * MiB },
+        { "2", 2 * MiB }, { "3G", 3072 * MiB }, { "4194304B", 4 * MiB },
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct outcome *o = PARSE("-kernel", "k", "-m", ok[i].arg);
+        assert_int_equal(o->r, 0);
+        assert_int_equal(o->cfg.ram_size, ok[i].bytes);
+    }
+}
+
+static void test_ram_size_errors(void **state)
+{
+    (void)state;
+    expect_usage(PARSE("-kernel", "k", "-m", "1"), "between 2M and 3072M");
+    expect_usage(PARSE("-kernel", "k", "-m", "0"), "between");
+    expect_usage(PARSE("-kernel", "k", "-m", "3073M"), "between");
+    expect_usage(PARSE("-kernel", "k", "-m", "4T"), "between");
+    expect_usage(PARSE("-kernel", "k", "-m", "65537k"), "multiple of 4K");
+    expect_usage(PARSE("-kernel", "k", "-m", "abc"), "-m 'abc': not a size");
+    expect_usage(PARSE("-kernel", "k", "-m", "64X"), "not a size");
+    expect_usage(PARSE("-kernel", "k", "-m", "64MB"), "not a size");
+    expect_usage(PARSE("-kernel", "k", "-m", ""), "not a size");
+    expect_usage(PARSE("-kernel", "k", "-m", "-64"), "not a size");
+    expect_usage(PARSE("-kernel", "k", "-m", "64M,slots=2"), "not a size");
+    expect_usage(PARSE("-kernel", "k", "-m", "99999999999999999999"), "not a size");
+    expect_usage(PARSE("-kernel", "k", "-m", "0.0000001k"), "not a size");
+}
+
+static void test_size_parser(void **state)
+{
+    (void)state;
+    uint64_t b = 0;
+    assert_int_equal(options_parse_size("4k", 1, &b), 0);
+    assert_int_equal(b, 4096);
+    assert_int_equal(options_parse_size("7", 1, &b), 0);
+    assert_int_equal(b, 7);
+    assert_int_equal(options_parse_size("0.5k", 1, &b), 0);
+    assert_int_equal(b, 512);
+    assert_int_equal(options_parse_size("2t", 1, &b), 0);
+    assert_int_equal(b, 2ull << 40);
+    assert_int_equal(options_parse_size("16777216T", 1, &b), -1); /* 2^64: overflows */
+    assert_int_equal(options_parse_size("1.", 1, &b), 0);
+    assert_int_equal(b, 1);
+    assert_int_equal(options_parse_size(".5", 1, &b), -1);
+    assert_int_equal(options_parse_size("1kk", 1, &b), -1);
+}
+
+static void test_tc_size(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("-kernel", "k", "--tc-size", "1M")->cfg.tc_size, MiB);
+    assert_int_equal(PARSE("-kernel", "k", "--tc-size", "1G")->cfg.tc_size, 1024 * MiB);
+    assert_int_equal(PARSE("-kernel", "k", "--tc-size=8")->cfg.tc_size, 8 * MiB);
+    expect_usage(PARSE("-kernel", "k", "--tc-size", "512k"), "between 1M and 1024M");
+    expect_usage(PARSE("-kernel", "k", "--tc-size", "2G"), "between");
+    expect_usage(PARSE("-kernel", "k", "--tc-size", "lots"), "--tc-size 'lots': not a size");
+}
+
+static void test_serial(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("-kernel", "k", "-serial", "stdio")->cfg.com1.kind, SERIAL_STDIO);
+    assert_int_equal(PARSE("-kernel", "k", "-serial", "mon:stdio")->cfg.com1.kind, SERIAL_STDIO);
+    assert_int_equal(PARSE("-kernel", "k", "-serial", "null")->cfg.com1.kind, SERIAL_NULL);
+    struct outcome *o = PARSE("-kernel", "k", "-nographic", "-serial", "file:out.txt");
+    assert_int_equal(o->cfg.com1.kind, SERIAL_FILE);
+    assert_string_equal(o->cfg.com1.path, "out.txt");
+    assert_int_equal(PARSE("-kernel", "k", "-nographic")->cfg.com1.kind, SERIAL_STDIO);
+    expect_usage(PARSE("-kernel", "k", "-serial", "file:"), "-serial 'file:': use stdio");
+    expect_usage(PARSE("-kernel", "k", "-serial", "tcp::4444"), "use stdio, file:PATH or null");
+    expect_usage(PARSE("-kernel", "k", "-serial", "null", "-serial", "stdio"), "only one serial");
+}
+
+static void test_display_and_device(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("-kernel", "k", "-display", "none")->r, 0);
+    expect_usage(PARSE("-kernel", "k", "-display", "gtk"), "-display 'gtk'");
+    assert_int_equal(PARSE("-kernel", "k", "-device", "isa-debug-exit")->r, 0);
+    assert_int_equal(PARSE("-kernel", "k", "-device", "isa-debug-exit,iobase=244")->r, 0);
+    assert_int_equal(PARSE("-kernel", "k", "-device", "isa-debug-exit,iosize=2")->r, 0);
+    expect_usage(PARSE("-kernel", "k", "-device", "isa-debug-exit,iobase=0x501"),
+                 "'iobase=0x501': only iobase=0xf4");
+    expect_usage(PARSE("-kernel", "k", "-device", "isa-debug-exit,iobase="), "only iobase=0xf4");
+    expect_usage(PARSE("-kernel", "k", "-device", "isa-debug-exit,iosize=3"), "iosize must be");
+    expect_usage(PARSE("-kernel", "k", "-device", "isa-debug-exit,speed=9"), "unknown property 'speed=9'");
+    expect_usage(PARSE("-kernel", "k", "-device", "e1000"), "-device 'e1000': unsupported device");
+    expect_usage(PARSE("-kernel", "k", "-device", "isa-debug-exitx"), "unsupported device");
+}
+
+static void test_stats_options(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("-kernel", "k", "--stats")->cfg.stats, STATS_TEXT);
+    assert_int_equal(PARSE("-kernel", "k", "--stats=text")->cfg.stats, STATS_TEXT);
+    assert_int_equal(PARSE("-kernel", "k", "--stats=json")->cfg.stats, STATS_JSON);
+    struct outcome *o = PARSE("-kernel", "k", "--stats-file", "s.txt");
+    assert_int_equal(o->cfg.stats, STATS_TEXT); /* a file implies a report */
+    assert_string_equal(o->cfg.stats_path, "s.txt");
+    expect_usage(PARSE("-kernel", "k", "--stats=xml"), "unknown format 'xml'");
+    expect_usage(PARSE("-kernel", "k", "--stats", "json"), "unexpected argument 'json'");
+    expect_usage(PARSE("-kernel", "k", "--stats-file", ""), "--stats-file needs a file name");
+    expect_usage(PARSE("-kernel", "k", "--dump-translations="), "needs a file name");
+}
+
+static void test_help_and_version(void **state)
+{
+    (void)state;
+    const char *spellings[] = { "--help", "-h", "-help" };
+    for (size_t i = 0; i < 3; i++) {
+        struct outcome *o = PARSE(spellings[i]);
+        assert_int_equal(o->r, 1);
+        assert_int_equal(options_exit_status(o->r), EXIT_STATUS_OK);
+        assert_string_equal(o->err, "");
+        for (size_t j = 0; j < OPTIONS_COUNT; j++)
+            assert_non_null(strstr(o->out, options_table[j].name));
+        assert_non_null(strstr(o->out, "btvisor -kernel tests/guests/demo.elf -serial stdio\n"));
+    }
+    struct outcome *o = PARSE("--version");
+    assert_int_equal(o->r, 1);
+    assert_string_equal(o->out, "btvisor " BTVISOR_VERSION "\n");
+    /* Help stops parsing: later mistakes do not matter. */
+    assert_int_equal(PARSE("--help", "-bogus")->r, 1);
+}
+
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    struct outcome *o = PARSE("-kernel", "k", "-foo");
+    assert_int_equal(o->r, -1);
+    assert_string_equal(o->err, "btvisor: unknown option '-foo' (try --help)\n");
+    expect_usage(PARSE("-kernel"), "option '-kernel' needs an argument");
+    expect_usage(PARSE("-kernel", "k", "-m"), "option '-m' needs an argument");
+    expect_usage(PARSE("-kernel", "k", "disk.img"), "unexpected argument 'disk.img'");
+    expect_usage(PARSE("-kernel", "k", "-"), "unexpected argument '-'");
+    expect_usage(PARSE("-kernel", "k", "--"), "unknown option '--'");
+    expect_usage(PARSE("-kernel", ""), "-kernel needs a file name");
+    expect_usage(PARSE("-m", "64M"), "no kernel given");
+    expect_usage(PARSE("-kernel", "k", "--no-reboot=1"), "option '--no-reboot' takes no value");
+    expect_usage(PARSE("-kernel", "k", "-stats=json"), "unknown option '-stats=json'");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_every_option),
+        cmocka_unit_test(test_gnu_spellings),
+        cmocka_unit_test(test_ram_sizes),
+        cmocka_unit_test(test_ram_size_errors),
+        cmocka_unit_test(test_size_parser),
+        cmocka_unit_test(test_tc_size),
+        cmocka_unit_test(test_serial),
+        cmocka_unit_test(test_display_and_device),
+        cmocka_unit_test(test_stats_options),
+        cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_usage_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
