@@ -24,11 +24,16 @@
 /* Render a report into a heap string. */
 static char *render(void (*print)(const struct stats *, FILE *), const struct stats *s)
 {
-    char *buf = NULL;
-    size_t len;
-    FILE *fp = open_memstream(&buf, &len);
+    FILE *fp = tmpfile();
     assert_non_null(fp);
     print(s, fp);
+    long len = ftell(fp);
+    assert_true(len > 0);
+    char *buf = malloc((size_t)len + 1);
+    assert_non_null(buf);
+    rewind(fp);
+    assert_int_equal(fread(buf, 1, (size_t)len, fp), (size_t)len);
+    buf[len] = '\0';
     fclose(fp);
     return buf;
 }
