@@ -78,9 +78,9 @@ bool task_current_is32(const struct vcpu *v)
 bool task_inner_stack(struct vcpu *v, unsigned dpl, struct pstack *stack, uint64_t *ss_desc,
                       struct event *ev)
 {
-    if (!task_current_is32(v) || TSS_SS0 + 8 * dpl + 1 > v->tr.limit) {
-        /* Only 32-bit TSSs are modelled; a TSS too short to hold the
-         * stack pointer is #TS(TSS selector) (SDM Vol. 2 CALL, INT n). */
+    if (!task_current_is32(v) || TSS_ESP0 + 8 * dpl + 7 > v->tr.limit) {
+        /* Only 32-bit TSSs are modelled; a TSS too short to hold ESPn and
+         * SSn is #TS(TSS selector) (SDM Vol. 2 CALL "MORE-PRIVILEGE"). */
         return cpu_fault(ev, VEC_TS, sel_err(v->tr.sel));
     }
     uint8_t raw[8];

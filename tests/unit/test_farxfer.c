@@ -162,6 +162,10 @@ static void test_call_gate_faults(void **state)
     fx_tss_stack(v, FX_TSS_A, 0, 0x98, 0x10);
     assert_false(far_call(v, SEL_GATE32 | 3, 0, 32, 0, &ev));
     assert_fault(ev, VEC_SS, 0x98);
+    /* A TSS too short to hold ESP0/SS0 is #TS(TSS selector). */
+    v->tr.limit = 8;
+    assert_false(far_call(v, SEL_GATE32 | 3, 0, 32, 0, &ev));
+    assert_fault(ev, VEC_TS, SEL_TSS_A);
     /* Nothing changed. */
     assert_int_equal(v->cpl, 3);
     assert_int_equal(v->seg[SREG_SS].sel, SEL_DATA3);
