@@ -78,6 +78,12 @@
 #define FL_AC 0x40000u
 #define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 
+/* Conventional memory a guest may use for tests that need addresses below
+ * 64 KiB (16-bit addressing): Multiboot loaders put their information at
+ * 0x9000 or above (btvisor, QEMU), the kernel is at 1 MiB. */
+#define RT_LOW_SCRATCH 0x2000u
+#define RT_LOW_SCRATCH_END 0x9000u
+
 /* Vector the runtime reserves for "return from rt_run_ring to ring 0". */
 #define RT_VEC_RING_EXIT 0x70
 
