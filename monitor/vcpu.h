@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "monitor/vcpu_abi.h"
+#include "tcache/tcache.h"
 #include "monitor/x86.h"
 
 struct vm;
@@ -111,6 +112,14 @@ struct vcpu {
     uint64_t misc_enable;
 
     /* ---- Monitor bookkeeping. ---- */
+    struct host_fault {         /* the host signal that stopped translated code (EXIT_FAULT) */
+        int signo;              /* SIGSEGV, SIGFPE, ... */
+        int code;               /* si_code */
+        uint64_t addr;          /* si_addr: faulting host address (window address for memory) */
+        uint64_t trapno;        /* hardware vector the host CPU raised */
+        uint64_t err;           /* hardware error code (page-fault bits for #PF) */
+    } host_fault;
+    struct exit_desc fault_desc; /* the descriptor an EXIT_FAULT reports */
     struct vm *vm;            /* the machine this vCPU belongs to */
     struct event pending;     /* exception waiting to be delivered at the next boundary */
     bool halted;              /* in hlt, waiting for an interrupt */

@@ -6,6 +6,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "devices/board.h"
 #include "monitor/stats.h"
@@ -44,6 +45,7 @@ struct vm {
     int exit_status;           /* process exit status to report */
     char exit_message[256];    /* one line for the user, "" if none */
     struct event last_event;   /* with cfg.stop_on_exception: the exception that stopped the run */
+    FILE *dump_file;           /* --dump-translations output, NULL when off */
 };
 
 /* Ask the run loop to stop at the next boundary. `fmt` may be NULL. */

@@ -146,6 +146,9 @@ void tc_flush(struct tcache *tc);
 /* Keep the indirect-branch table consistent with the vCPU's mode. */
 void tc_ibl_sync_mode(struct tcache *tc, struct vcpu *v, uint32_t mode);
 
+/* The one-off block running from the scratch area, or NULL (the signal
+ * handler must find it too). */
+void tc_set_ephemeral(struct tcache *tc, struct tblock *tb);
 /* Which block holds host address pc (NULL if none); valid or not. */
 struct tblock *tc_find_block(const struct tcache *tc, uintptr_t pc);
 /* Is pc inside the code arena at all? */

@@ -1,0 +1,100 @@
+/*
+ * entry.S: world switches between the monitor (C, host ABI) and translated
+ * guest code.
+ *
+ * bt_enter(v, code) saves the host's callee-saved registers on the monitor
+ * stack, remembers the stack pointer in v->host_rsp, loads the guest's
+ * registers and flags and jumps into translated code.  From then on host
+ * RAX..RDI hold guest EAX..EDI (ESP in RSP, upper half zero), host RFLAGS
+ * holds the guest's status flags and DF, and r15 points at the vCPU.
+ *
+ * Translated code leaves through bt_exit with r14 = the exit descriptor:
+ * the guest registers and flags are stored back into the vCPU, the monitor
+ * stack is restored and bt_enter returns the descriptor.  bt_exit is
+ * position independent; the translation cache copies it into the code arena
+ * so that blocks reach it with a rel32 jump.
+ *
+ * After a host signal in translated code the handler has already saved the
+ * guest state; it resumes at bt_resume with RSP = v->host_rsp and RAX = the
+ * descriptor, which unwinds bt_enter's frame the same way.
+ */
+#include "monitor/vcpu_abi.h"
+
+/* CF PF AF ZF SF OF and DF: the flags that live in the host RFLAGS. */
+#define HOST_LIVE_FLAGS 0xcd5
+
+    .text
+    .globl bt_enter
+    .type bt_enter, @function
+bt_enter:
+    push %rbx
+    push %rbp
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    sub $8, %rsp                    /* keep the monitor stack 16-byte aligned */
+    mov %rdi, %r15
+    mov %rsp, VCPU_HOST_RSP(%r15)
+    mov %rsi, %r14
+    mov VCPU_EFLAGS(%r15), %eax
+    and $HOST_LIVE_FLAGS, %eax
+    or $0x202, %eax                 /* bit 1 is fixed; host IF stays set in user mode */
+    push %rax
+    popfq
+    mov VCPU_GPR+0(%r15), %eax
+    mov VCPU_GPR+4(%r15), %ecx
+    mov VCPU_GPR+8(%r15), %edx
+    mov VCPU_GPR+12(%r15), %ebx
+    mov VCPU_GPR+20(%r15), %ebp
+    mov VCPU_GPR+24(%r15), %esi
+    mov VCPU_GPR+28(%r15), %edi
+    mov VCPU_GPR+16(%r15), %esp     /* a 32-bit write zero-extends into RSP */
+    jmp *%r14
+    .size bt_enter, .-bt_enter
+
+    .globl bt_exit_begin, bt_exit_end
+bt_exit_begin:
+    mov %eax, VCPU_GPR+0(%r15)
+    mov %ecx, VCPU_GPR+4(%r15)
+    mov %edx, VCPU_GPR+8(%r15)
+    mov %ebx, VCPU_GPR+12(%r15)
+    mov %esp, VCPU_GPR+16(%r15)
+    mov %ebp, VCPU_GPR+20(%r15)
+    mov %esi, VCPU_GPR+24(%r15)
+    mov %edi, VCPU_GPR+28(%r15)
+    mov VCPU_HOST_RSP(%r15), %rsp
+    pushfq
+    pop %rax
+    and $HOST_LIVE_FLAGS, %eax
+    mov VCPU_EFLAGS(%r15), %ecx
+    and $~HOST_LIVE_FLAGS, %ecx
+    or %ecx, %eax
+    mov %eax, VCPU_EFLAGS(%r15)
+    cld                             /* the host ABI wants DF clear */
+    mov %r14, VCPU_EXIT_DESC(%r15)
+    mov %r14, %rax
+    add $8, %rsp
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    ret
+bt_exit_end:
+
+    .globl bt_resume
+    .type bt_resume, @function
+bt_resume:
+    add $8, %rsp
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %rbp
+    pop %rbx
+    ret
+    .size bt_resume, .-bt_resume
+
+    .section .note.GNU-stack,"",@progbits

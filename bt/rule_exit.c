@@ -1,0 +1,110 @@
+/*
+ * rule_exit.c: the ways out of a translated block.
+ *
+ * A direct exit begins with a patchable `jmp rel32`.  Unchained, it jumps to
+ * the very next instruction, which stores the target EIP and returns to the
+ * dispatcher through the shared exit stub with this exit's descriptor; the
+ * dispatcher then chains it by pointing the rel32 at the target block:
+ *
+ *   E9 00000000          jmp +0            ; patched to the target's code
+ *   41 C7 47 20 imm32    mov dword [r15+EIP], target
+ *   49 BE imm64          mov r14, &desc
+ *   E9 rel32             jmp exit_stub
+ *
+ * An indirect exit looks the target (r14d) up in the vCPU's indirect-branch
+ * table without disturbing the guest's flags: the entry's tag holds -EIP,
+ * so tag + target is zero on a hit, and jrcxz (which reads no flags) tests
+ * it after swapping rcx with the scratch register.
+ */
+#include "bt/ctx.h"
+
+static void bt_exit_store_eip(struct bt_ctx *c, uint32_t eip)
+{
+    emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_vcpu(VCPU_EIP, 4), eo_imm((int32_t)eip));
+}
+
+static void bt_exit_to_monitor(struct bt_ctx *c, struct exit_desc *x)
+{
+    emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R14), eo_imm((int64_t)(uintptr_t)x));
+    emit_jmp_abs(&c->e, tc_exit_stub(c->tc));
+}
+
+static void bt_exit_direct_slot(struct bt_ctx *c, uint32_t target_eip, bool chainable)
+{
+    struct tblock *tb = c->tb;
+    struct exit_desc *x = bt_new_desc(c, EXIT_DIRECT);
+    if (chainable && tb->nexits < TB_MAX_EXITS) {
+        struct tb_exit *slot = &tb->exits[tb->nexits];
+        x->slot = tb->nexits++;
+        slot->from = tb;
+        slot->target_eip = target_eip;
+        slot->jmp_off = (uint32_t)c->e.len;
+        emit_jmp_abs(&c->e, emit_here(&c->e) + 5);
+    } else {
+        x->slot = 0xff; /* never chained */
+    }
+    bt_exit_store_eip(c, target_eip);
+    bt_exit_to_monitor(c, x);
+    c->ended = true;
+}
+
+void bt_exit_direct(struct bt_ctx *c, uint32_t target_eip)
+{
+    bt_exit_direct_slot(c, target_eip, true);
+}
+
+void bt_exit_direct_unchained(struct bt_ctx *c, uint32_t target_eip)
+{
+    bt_exit_direct_slot(c, target_eip, false);
+}
+
+void bt_exit_indirect(struct bt_ctx *c)
+{
+    struct emitter *e = &c->e;
+    c->ended = true;
+    if ((c->tb->key.mode & TB_MODE_TF) || c->tb->ephemeral) {
+        /* Single-stepping or a one-off block: every exit must reach the dispatcher. */
+        emit_jmp_abs(e, tc_ibl_miss_stub(c->tc));
+        return;
+    }
+    /* r13 = &table[target & 0xffff] (16-byte entries); r12 = its tag. */
+    emit2(e, ZYDIS_MNEMONIC_MOVZX, eo_reg(ZYDIS_REGISTER_R13D), eo_reg(ZYDIS_REGISTER_R14W));
+    emit2(e, ZYDIS_MNEMONIC_LEA, eo_reg(ZYDIS_REGISTER_R13),
+          eo_mem(ZYDIS_REGISTER_R13, ZYDIS_REGISTER_R13, 1, 0, 0));
+    emit2(e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R12), eo_vcpu(VCPU_IBL, 8));
+    emit2(e, ZYDIS_MNEMONIC_LEA, eo_reg(ZYDIS_REGISTER_R13),
+          eo_mem(ZYDIS_REGISTER_R12, ZYDIS_REGISTER_R13, 8, 0, 0));
+    emit2(e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R12), eo_mem(ZYDIS_REGISTER_R13, 0, 0, 0, 8));
+    /* r12d = tag + target: zero exactly on a hit (32-bit, so it wraps). */
+    emit2(e, ZYDIS_MNEMONIC_LEA, eo_reg(ZYDIS_REGISTER_R12D),
+          eo_mem(ZYDIS_REGISTER_R12, ZYDIS_REGISTER_R14, 1, 0, 0));
+    emit2(e, ZYDIS_MNEMONIC_XCHG, eo_reg(ZYDIS_REGISTER_R12), eo_reg(ZYDIS_REGISTER_RCX));
+    static const uint8_t jrcxz_hit[] = { 0xe3, 0x08 };           /* jrcxz +8 (to hit) */
+    emit_bytes(e, jrcxz_hit, sizeof jrcxz_hit);
+    emit2(e, ZYDIS_MNEMONIC_XCHG, eo_reg(ZYDIS_REGISTER_R12), eo_reg(ZYDIS_REGISTER_RCX)); /* 3 bytes */
+    emit_jmp_abs(e, tc_ibl_miss_stub(c->tc));                     /* 5 bytes */
+    /* hit: */
+    emit2(e, ZYDIS_MNEMONIC_XCHG, eo_reg(ZYDIS_REGISTER_R12), eo_reg(ZYDIS_REGISTER_RCX));
+    emit1(e, ZYDIS_MNEMONIC_JMP, eo_mem(ZYDIS_REGISTER_R13, 0, 0, 8, 8));
+}
+
+void bt_exit_callout(struct bt_ctx *c)
+{
+    struct exit_desc *x = bt_new_desc(c, EXIT_CALLOUT);
+    x->callout_kind = (uint16_t)c->co_kind;
+    x->insn = c->tb->insns;
+    *x->insn = *c->d;
+    bt_exit_store_eip(c, c->d->eip);
+    bt_exit_to_monitor(c, x);
+    c->ended = true;
+}
+
+void bt_exit_raise(struct bt_ctx *c, uint8_t vector, uint8_t event_kind, uint32_t eip)
+{
+    struct exit_desc *x = bt_new_desc(c, EXIT_RAISE);
+    x->vector = vector;
+    x->event_kind = event_kind;
+    bt_exit_store_eip(c, eip);
+    bt_exit_to_monitor(c, x);
+    c->ended = true;
+}

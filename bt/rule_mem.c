@@ -1,0 +1,188 @@
+/*
+ * rule_mem.c: instructions that run as they are, with their memory operands
+ * moved onto the guest window.
+ *
+ * A guest memory operand [base + index*scale + disp] through a segment whose
+ * base is 0 becomes gs:[base + index*scale + disp] with a 32-bit address
+ * size: the CPU computes the 32-bit effective address, zero-extends it and
+ * adds GS base = W, so the access lands on guest linear address EA and can
+ * never leave the window.  With a nonzero segment base (FS/GS overrides,
+ * non-flat DS/ES/SS) or 16-bit addressing, the linear address is computed
+ * into r13d first with flag-preserving lea instructions and the operand
+ * becomes gs:[r13d].
+ *
+ *   mov eax, [ebx+8]        ->  65 67 8b 43 08        mov eax, gs:[ebx+8]
+ *   mov eax, fs:[ebx]       ->  lea r13d, [ebx]; mov r12d, [r15+fs_base];
+ *                               lea r13d, [r13+r12]; mov eax, gs:[r13d]
+ */
+#include <string.h>
+
+#include "bt/ctx.h"
+
+static enum x86_sreg bt_sreg_of(ZydisRegister r)
+{
+    switch (r) {
+    case ZYDIS_REGISTER_ES: return SREG_ES;
+    case ZYDIS_REGISTER_CS: return SREG_CS;
+    case ZYDIS_REGISTER_SS: return SREG_SS;
+    case ZYDIS_REGISTER_FS: return SREG_FS;
+    case ZYDIS_REGISTER_GS: return SREG_GS;
+    default: return SREG_DS;
+    }
+}
+
+/* Is segment s known (by the block key) to have base 0? */
+static bool bt_seg_base_zero(const struct bt_ctx *c, enum x86_sreg s)
+{
+    if (s == SREG_CS)
+        return c->tb->key.cs_base == 0;
+    return c->flat && (s == SREG_DS || s == SREG_ES || s == SREG_SS);
+}
+
+static ZydisRegister bt_reg64(ZydisRegister r)
+{
+    return r == ZYDIS_REGISTER_NONE ? r : ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r);
+}
+
+/* r13d += base of segment s (a runtime value: the vCPU's copy). */
+static void bt_add_seg_base(struct bt_ctx *c, enum x86_sreg s)
+{
+    emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_reg(BT_R_BASE), eo_vcpu(VCPU_SEG_BASE + 4 * (int)s, 4));
+    emit2(&c->e, ZYDIS_MNEMONIC_LEA, eo_reg(BT_R_ADDR),
+          eo_mem(ZYDIS_REGISTER_R13, ZYDIS_REGISTER_R12, 1, 0, 0));
+}
+
+/* r13d = the 16-bit effective address of op (SDM Vol. 2A §2.1.5, Table 2-1):
+ * computed at 16 bits so that it wraps at 64 KiB, then zero-extended. */
+static void bt_ea16(struct bt_ctx *c, const ZydisDecodedOperand *op)
+{
+    emit2(&c->e, ZYDIS_MNEMONIC_LEA, eo_reg(ZYDIS_REGISTER_R13W),
+          eo_mem(bt_reg64(op->mem.base), bt_reg64(op->mem.index), 1, (int16_t)op->mem.disp.value, 0));
+    emit2(&c->e, ZYDIS_MNEMONIC_MOVZX, eo_reg(BT_R_ADDR), eo_reg(ZYDIS_REGISTER_R13W));
+}
+
+bool bt_guest_mem(struct bt_ctx *c, const ZydisDecodedOperand *op, int32_t esp_bias, ZydisEncoderOperand *out)
+{
+    enum x86_sreg s = bt_sreg_of(op->mem.segment);
+    uint16_t size = (uint16_t)(op->size / 8);
+    int64_t disp = op->mem.disp.value;
+    if (op->mem.base == ZYDIS_REGISTER_ESP)
+        disp += esp_bias;
+    if (c->d->i.address_width == 16) {
+        bt_ea16(c, op);
+    } else if (bt_seg_base_zero(c, s)) {
+        *out = eo_mem(op->mem.base, op->mem.index, op->mem.scale, (int32_t)disp, size);
+        return true;
+    } else {
+        ZydisEncoderOperand ea = eo_mem(op->mem.base, op->mem.index, op->mem.scale, (int32_t)disp, 0);
+        emit_insn(&c->e, ZYDIS_MNEMONIC_LEA, 0, true, 2, (ZydisEncoderOperand[]){ eo_reg(BT_R_ADDR), ea });
+    }
+    if (!bt_seg_base_zero(c, s))
+        bt_add_seg_base(c, s);
+    *out = eo_mem(BT_R_ADDR, ZYDIS_REGISTER_NONE, 0, 0, size);
+    return true;
+}
+
+ZydisEncoderOperand bt_stack_mem(struct bt_ctx *c, int32_t disp, uint16_t size)
+{
+    if (c->flat)
+        return eo_mem(ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_NONE, 0, disp, size);
+    emit_insn(&c->e, ZYDIS_MNEMONIC_LEA, 0, true, 2,
+              (ZydisEncoderOperand[]){ eo_reg(BT_R_ADDR), eo_mem(ZYDIS_REGISTER_ESP, 0, 0, disp, 0) });
+    bt_add_seg_base(c, SREG_SS);
+    return eo_mem(BT_R_ADDR, ZYDIS_REGISTER_NONE, 0, 0, size);
+}
+
+void bt_emit_guest(struct bt_ctx *c, ZydisMnemonic m, unsigned n, const ZydisEncoderOperand *ops)
+{
+    emit_insn(&c->e, m, ZYDIS_ATTRIB_HAS_SEGMENT_GS, true, n, ops);
+}
+
+/* Opcodes that decode differently in 64-bit mode even without memory
+ * operands: 0x40-0x4f are REX prefixes there (inc/dec r32 must use FF /0,
+ * FF /1), and 0x82 (an alias of 0x80) is invalid (SDM Vol. 2D, Table A-2, i64). */
+static bool bt_needs_reencode(const struct decoded_insn *d)
+{
+    uint8_t op = d->bytes[d->i.raw.prefix_count];
+    return (op >= 0x40 && op <= 0x4f) || op == 0x82;
+}
+
+void bt_rule_copy(struct bt_ctx *c)
+{
+    const struct decoded_insn *d = c->d;
+    if (!bt_needs_reencode(d)) {
+        emit_bytes(&c->e, d->bytes, d->i.length);
+        return;
+    }
+    ZydisEncoderRequest req;
+    if (ZYAN_FAILED(ZydisEncoderDecodedInstructionToEncoderRequest(&d->i, d->op, d->i.operand_count_visible, &req))) {
+        c->failed = true;
+        return;
+    }
+    emit_request(&c->e, &req, false);
+}
+
+#define BT_SEGMENT_PREFIXES                                                                        \
+    (ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS | ZYDIS_ATTRIB_HAS_SEGMENT_DS |   \
+     ZYDIS_ATTRIB_HAS_SEGMENT_ES | ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS)
+
+void bt_rule_mem(struct bt_ctx *c)
+{
+    const struct decoded_insn *d = c->d;
+    ZydisEncoderRequest req;
+    if (ZYAN_FAILED(ZydisEncoderDecodedInstructionToEncoderRequest(&d->i, d->op, d->i.operand_count_visible, &req))) {
+        bt_exit_callout(c);
+        return;
+    }
+    for (unsigned i = 0; i < req.operand_count; i++)
+        if (req.operands[i].type == ZYDIS_OPERAND_TYPE_MEMORY && !bt_guest_mem(c, &d->op[i], 0, &req.operands[i])) {
+            bt_exit_callout(c);
+            return;
+        }
+    req.prefixes = (req.prefixes & ~BT_SEGMENT_PREFIXES) | ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+    /* Encode on the side: an impossible form (e.g. AH with a REX-only
+     * address register) falls back to the monitor. */
+    uint8_t tmp[ZYDIS_MAX_INSTRUCTION_LENGTH + 1];
+    struct emitter side = emit_init(tmp, sizeof tmp);
+    emit_request(&side, &req, true);
+    if (side.failed) {
+        bt_exit_callout(c);
+        return;
+    }
+    emit_bytes(&c->e, tmp, side.len);
+}
+
+void bt_rule_lea(struct bt_ctx *c)
+{
+    const struct decoded_insn *d = c->d;
+    const ZydisDecodedOperand *dst = &d->op[0], *src = &d->op[1];
+    if (d->i.address_width == 16) {
+        bt_ea16(c, src);
+        ZydisRegister r13 = dst->size == 16 ? ZYDIS_REGISTER_R13W : ZYDIS_REGISTER_R13D;
+        emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_reg(dst->reg.value), eo_reg(r13));
+        return;
+    }
+    ZydisEncoderOperand ea = eo_mem(src->mem.base, src->mem.index, src->mem.scale, (int32_t)src->mem.disp.value, 0);
+    emit_insn(&c->e, ZYDIS_MNEMONIC_LEA, 0, true, 2, (ZydisEncoderOperand[]){ eo_reg(dst->reg.value), ea });
+}
+
+/* xlat: al = [seg:ebx + zero-extended al] (SDM Vol. 2B XLAT). */
+void bt_rule_xlat(struct bt_ctx *c)
+{
+    const struct decoded_insn *d = c->d;
+    ZydisRegister seg = ZYDIS_REGISTER_DS;
+    for (unsigned i = 0; i < d->i.operand_count; i++)
+        if (d->op[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+            seg = d->op[i].mem.segment;
+    if (d->i.address_width == 16) {
+        bt_exit_callout(c);
+        return;
+    }
+    emit2(&c->e, ZYDIS_MNEMONIC_MOVZX, eo_reg(BT_R_ADDR), eo_reg(ZYDIS_REGISTER_AL));
+    emit2(&c->e, ZYDIS_MNEMONIC_LEA, eo_reg(BT_R_ADDR), eo_mem(ZYDIS_REGISTER_RBX, ZYDIS_REGISTER_R13, 1, 0, 0));
+    enum x86_sreg s = bt_sreg_of(seg);
+    if (!bt_seg_base_zero(c, s))
+        bt_add_seg_base(c, s);
+    bt_emit_guest(c, ZYDIS_MNEMONIC_MOV, 2,
+                  (ZydisEncoderOperand[]){ eo_reg(ZYDIS_REGISTER_AL), eo_mem(BT_R_ADDR, 0, 0, 0, 1) });
+}

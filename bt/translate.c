@@ -1,0 +1,263 @@
+/*
+ * translate.c: the translator's generic loop (see bt.h).
+ *
+ * For each guest instruction: fetch and decode it, record a PC-map entry,
+ * look up its rule and let the rule emit host code.  The stop rules are
+ * explicit and all in bt_translate_loop(): a rule ended the block, the next
+ * instruction starts on another page, BT_MAX_INSNS, single-step (TF), or the
+ * code arena is about to run out.  A block that stops without a control
+ * transfer ends with a direct exit to the next instruction.
+ *
+ *   tb = bt_translate(v, &key, false);
+ */
+#include "bt/bt.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bt/ctx.h"
+#include "bt/dump.h"
+
+/* Room one guest instruction's translation can never exceed (the longest
+ * rule, a string operation on non-flat segments, is well under this). */
+#define BT_INSN_ROOM 256u
+#define BT_BLOCK_ROOM (BT_MAX_INSNS * BT_INSN_ROOM + 512u)
+
+void bt_pcmap_mark(struct bt_ctx *c, uint8_t fix)
+{
+    if (c->npcmap >= BT_MAX_PCMAP) {
+        c->failed = true;
+        return;
+    }
+    c->pcmap[c->npcmap++] = (struct pcmap_entry){
+        .host_off = (uint16_t)c->e.len, .fix = fix, .len = c->d->i.length, .eip = c->d->eip };
+}
+
+struct exit_desc *bt_new_desc(struct bt_ctx *c, enum exit_kind kind)
+{
+    struct tblock *tb = c->tb;
+    if (tb->ndescs >= BT_MAX_DESCS) {
+        c->failed = true;
+        return &tb->descs[0];
+    }
+    struct exit_desc *x = &tb->descs[tb->ndescs++];
+    memset(x, 0, sizeof *x);
+    x->kind = (uint8_t)kind;
+    x->tb = tb;
+    return x;
+}
+
+static void bt_dispatch_rule(struct bt_ctx *c)
+{
+    switch (c->rule) {
+    case RULE_COPY: bt_rule_copy(c); break;
+    case RULE_MEM: bt_rule_mem(c); break;
+    case RULE_LEA: bt_rule_lea(c); break;
+    case RULE_XLAT: bt_rule_xlat(c); break;
+    case RULE_PUSH: bt_rule_push(c); break;
+    case RULE_POP: bt_rule_pop(c); break;
+    case RULE_LEAVE: bt_rule_leave(c); break;
+    case RULE_PUSHF: bt_rule_pushf(c); break;
+    case RULE_POPF: bt_rule_popf(c); break;
+    case RULE_CLI:
+    case RULE_STI: bt_rule_cli_sti(c); break;
+    case RULE_STRING: bt_rule_string(c); break;
+    case RULE_JMP: bt_rule_jmp(c); break;
+    case RULE_JCC: bt_rule_jcc(c); break;
+    case RULE_LOOP: bt_rule_loop(c); break;
+    case RULE_CALL: bt_rule_call(c); break;
+    case RULE_RET: bt_rule_ret(c); break;
+    case RULE_UD: bt_exit_raise(c, VEC_UD, EV_FAULT, c->d->eip); break;
+    case RULE_CALLOUT:
+    case RULE_DEFAULT: bt_exit_callout(c); break;
+    }
+}
+
+/* Fetch guest bytes at linear cs_base + eip (paging off: physical). Returns
+ * how many are readable (up to 15), 0 if the first is not RAM. */
+static size_t bt_fetch(struct bt_ctx *c, uint32_t eip, uint8_t *buf)
+{
+    uint64_t pa = (uint64_t)c->tb->key.cs_base + eip;
+    size_t n = 0;
+    while (n < ZYDIS_MAX_INSTRUCTION_LENGTH) {
+        const uint8_t *p = gmem_phys_ptr(&c->v->vm->mem, (pa + n) & 0xffffffffu, 1);
+        if (!p)
+            break;
+        buf[n++] = *p;
+    }
+    return n;
+}
+
+/* Translate one instruction at eip.  Returns false if the block must end
+ * before it (it cannot be fetched and is not the first). */
+static bool bt_translate_one(struct bt_ctx *c, uint32_t eip, struct decoded_insn *d)
+{
+    uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    size_t n = bt_fetch(c, eip, bytes);
+    if (n == 0) {
+        if (c->tb->ninsns > 0)
+            return false;
+        vm_request_exit(c->v->vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
+                        "guest executed outside RAM at EIP %#x (linear %#llx)", eip,
+                        (unsigned long long)(c->tb->key.cs_base + (uint64_t)eip));
+        c->failed = true;
+        return false;
+    }
+    c->d = d;
+    if (!decode_insn(bytes, n, eip, 32, d)) {
+        /* Not an instruction (or cut short by the end of RAM): #UD when executed. */
+        memset(d, 0, sizeof *d);
+        d->eip = eip;
+        d->i.length = 1;
+        c->next_eip = eip + 1;
+        bt_pcmap_mark(c, BT_FIX_NONE);
+        c->rules[c->tb->ninsns] = RULE_UD;
+        bt_exit_raise(c, VEC_UD, EV_FAULT, eip);
+        c->tb->ninsns++;
+        return true;
+    }
+    c->next_eip = eip + d->i.length;
+    c->rule = classify_insn(d, &c->co_kind);
+    c->rules[c->tb->ninsns] = (unsigned char)c->rule;
+    bt_pcmap_mark(c, BT_FIX_NONE);
+    bt_dispatch_rule(c);
+    c->tb->ninsns++;
+    c->tb->guest_size = c->next_eip - c->tb->key.eip;
+    c->tb->pfn_last = (uint32_t)(((uint64_t)c->tb->key.cs_base + c->next_eip - 1) / GMEM_PAGE_SIZE);
+    return true;
+}
+
+static void bt_translate_loop(struct bt_ctx *c)
+{
+    struct tblock *tb = c->tb;
+    struct decoded_insn d;
+    uint32_t eip = tb->key.eip;
+    unsigned max = (tb->key.mode & TB_MODE_TF) || tb->ephemeral ? 1 : BT_MAX_INSNS;
+    for (;;) {
+        if (!bt_translate_one(c, eip, &d) || c->failed)
+            break;
+        if (c->ended)
+            return;
+        eip = c->next_eip;
+        bool same_page = (tb->key.cs_base + eip) / GMEM_PAGE_SIZE == tb->key.pfn;
+        if (tb->ninsns >= max || !same_page || c->e.cap - c->e.len < BT_INSN_ROOM * 2)
+            break;
+    }
+    if (!c->failed)
+        bt_exit_direct(c, eip);
+}
+
+static struct tblock *bt_new_block(const struct tb_key *k, bool ephemeral)
+{
+    struct tblock *tb = calloc(1, sizeof *tb);
+    if (!tb)
+        return NULL;
+    tb->key = *k;
+    tb->pfn_last = k->pfn;
+    tb->ephemeral = ephemeral;
+    tb->descs = calloc(BT_MAX_DESCS, sizeof *tb->descs);
+    tb->insns = calloc(1, sizeof *tb->insns);
+    if (!tb->descs || !tb->insns) {
+        free(tb->descs);
+        free(tb->insns);
+        free(tb);
+        return NULL;
+    }
+    return tb;
+}
+
+static uint8_t *bt_code_space(struct vcpu *v, bool ephemeral, size_t *cap)
+{
+    struct tcache *tc = v->vm->tc;
+    if (ephemeral)
+        return tc_scratch(tc, cap);
+    uint8_t *code = tc_code_begin(tc, BT_BLOCK_ROOM);
+    if (!code) {
+        tc_flush(tc);
+        code = tc_code_begin(tc, BT_BLOCK_ROOM);
+    }
+    *cap = BT_BLOCK_ROOM;
+    return code;
+}
+
+static bool bt_finish_block(struct bt_ctx *c)
+{
+    struct tblock *tb = c->tb;
+    tb->host_size = (uint32_t)c->e.len;
+    tb->npcmap = (uint16_t)c->npcmap;
+    tb->pcmap = malloc(c->npcmap * sizeof *tb->pcmap);
+    if (!tb->pcmap)
+        return false;
+    memcpy(tb->pcmap, c->pcmap, c->npcmap * sizeof *tb->pcmap);
+    return true;
+}
+
+struct tblock *bt_translate(struct vcpu *v, const struct tb_key *k, bool ephemeral)
+{
+    struct vm *vm = v->vm;
+    if (k->mode & TB_MODE_PAGING) {
+        vm_request_exit(vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED, "paging is not supported yet");
+        return NULL;
+    }
+    if (!(v->seg[SREG_CS].attr & SEG_ATTR_DB) || !(v->seg[SREG_SS].attr & SEG_ATTR_DB)) {
+        vm_request_exit(vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
+                        "16-bit code or stack segments are not supported (EIP %#x)", v->eip);
+        return NULL;
+    }
+    struct bt_ctx *c = calloc(1, sizeof *c);
+    struct tblock *tb = bt_new_block(k, ephemeral);
+    size_t cap = 0;
+    uint8_t *code = tb && c ? bt_code_space(v, ephemeral, &cap) : NULL;
+    if (!code) {
+        vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "out of memory translating EIP %#x", k->eip);
+        free(c);
+        if (tb)
+            bt_free_ephemeral(tb);
+        return NULL;
+    }
+    c->v = v;
+    c->tc = vm->tc;
+    c->tb = tb;
+    c->flat = (k->mode & TB_MODE_FLAT) != 0;
+    c->e = emit_init(code, cap);
+    tb->host = code;
+    bt_translate_loop(c);
+    if (c->failed || c->e.failed || !bt_finish_block(c)) {
+        if (vm->exit_reason == VMEXIT_NONE)
+            vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL,
+                            "cannot translate the block at EIP %#x (instruction at %#x)", k->eip,
+                            c->d ? c->d->eip : k->eip);
+        bt_free_ephemeral(tb);
+        free(c);
+        return NULL;
+    }
+    if (!ephemeral)
+        tc_commit(vm->tc, tb);
+    if (vm->dump_file)
+        bt_dump_block(vm->dump_file, vm, tb, c->rules);
+    free(c);
+    return tb;
+}
+
+void bt_free_ephemeral(struct tblock *tb)
+{
+    free(tb->pcmap);
+    free(tb->descs);
+    free(tb->insns);
+    free(tb);
+}
+
+uint32_t bt_recover_state(const struct vcpu *v, const struct tblock *tb, uintptr_t pc, uint32_t regs[8])
+{
+    uint32_t off = (uint32_t)(pc - (uintptr_t)tb->host);
+    const struct pcmap_entry *hit = &tb->pcmap[0];
+    for (unsigned i = 0; i < tb->npcmap && tb->pcmap[i].host_off <= off; i++)
+        hit = &tb->pcmap[i];
+    if (hit->fix & BT_FIX_STRING_SRC) {
+        enum x86_sreg src = (enum x86_sreg)((hit->fix >> BT_FIX_SEG_SHIFT) & 7);
+        regs[GPR_ESI] -= (uint32_t)GMEM_WINDOW_BASE + v->seg_base[src];
+    }
+    if (hit->fix & BT_FIX_STRING_DST)
+        regs[GPR_EDI] -= (uint32_t)GMEM_WINDOW_BASE + v->seg_base[SREG_ES];
+    return hit->eip;
+}

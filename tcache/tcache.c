@@ -1,0 +1,385 @@
+/*
+ * tcache.c: the translation cache (see tcache.h for the model).
+ *
+ * The code arena is one RWX mapping.  Its head holds code shared by every
+ * block — the exit stub (a copy of bt/entry.S bt_exit) and the indirect-miss
+ * stub — followed by a scratch area for one-off translations, then blocks,
+ * allocated by bumping a pointer.  Blocks are therefore in ascending host
+ * address order between flushes, which makes "which block holds this host
+ * PC?" a binary search (signal handler, PC maps).
+ *
+ * Invalidation (tc_invalidate_block) always takes the same steps: mark
+ * invalid, remove from the hash, remove from its page lists, drop its
+ * indirect-table entry, unlink the jumps into it and out of it.  The code
+ * itself stays in the arena until the next flush, so a block that is
+ * invalidated while it runs can finish its current instruction safely.
+ */
+#define _GNU_SOURCE
+#include "tcache/tcache.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "bt/emit.h"
+#include "monitor/vm.h"
+
+extern const uint8_t bt_exit_begin[], bt_exit_end[];
+
+#define TC_HASH_BUCKETS 65536u
+#define TC_SCRATCH_SIZE 8192u
+#define TC_HEAD_SIZE 256u
+
+struct tcache {
+    struct vm *vm;
+    uint8_t *arena;              /* RWX code arena */
+    size_t arena_size;
+    size_t used;                 /* bytes of the arena in use (head + scratch + blocks) */
+    size_t blocks_start;         /* offset where blocks begin */
+    uint8_t *exit_stub;          /* copy of bt_exit */
+    uint8_t *ibl_miss;           /* indirect-table miss stub */
+    uint8_t *scratch;            /* one-off translations */
+    struct tblock *hash[TC_HASH_BUCKETS];
+    struct tblock **page_head;   /* per guest-physical page: blocks with code on it */
+    uint32_t npages;
+    struct tblock **blocks;      /* every block since the last flush, ascending host address */
+    size_t nblocks, cap_blocks;
+    struct exit_desc indirect_desc;  /* shared by every indirect miss */
+    uint32_t ibl_mode, ibl_cs_base;  /* the mode the indirect table's entries belong to */
+    bool ibl_mode_valid;
+    struct ibl_entry *ibl;       /* the vCPU's table (also vcpu->ibl) */
+    struct tblock *ephemeral;    /* block running from the scratch area, or NULL */
+};
+
+static uint32_t tc_hash(const struct tb_key *k)
+{
+    uint32_t h = k->eip * 0x9e3779b1u ^ k->cs_base * 0x85ebca6bu ^ k->mode * 0xc2b2ae35u;
+    return (h ^ (h >> 16)) & (TC_HASH_BUCKETS - 1);
+}
+
+static bool tc_key_equal(const struct tb_key *a, const struct tb_key *b)
+{
+    return a->eip == b->eip && a->cs_base == b->cs_base && a->mode == b->mode && a->pfn == b->pfn;
+}
+
+static void tc_ibl_clear(struct tcache *tc)
+{
+    for (uint32_t i = 0; i < IBL_ENTRIES; i++)
+        tc->ibl[i] = (struct ibl_entry){ .tag = 0, .host = (uint64_t)(uintptr_t)tc->ibl_miss };
+}
+
+/* The shared code at the head of the arena. */
+static void tc_emit_head(struct tcache *tc)
+{
+    size_t exit_len = (size_t)(bt_exit_end - bt_exit_begin);
+    memcpy(tc->arena, bt_exit_begin, exit_len);
+    tc->exit_stub = tc->arena;
+    struct emitter e = emit_init(tc->arena + exit_len, TC_HEAD_SIZE - exit_len);
+    tc->ibl_miss = emit_here(&e);
+    /* r14d = target EIP: store it as the guest EIP, exit with the shared descriptor. */
+    emit2(&e, ZYDIS_MNEMONIC_MOV, eo_vcpu(VCPU_EIP, 4), eo_reg(ZYDIS_REGISTER_R14D));
+    emit2(&e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R14), eo_imm((int64_t)(uintptr_t)&tc->indirect_desc));
+    emit_jmp_abs(&e, tc->exit_stub);
+    tc->scratch = tc->arena + TC_HEAD_SIZE;
+    tc->blocks_start = TC_HEAD_SIZE + TC_SCRATCH_SIZE;
+    tc->used = tc->blocks_start;
+}
+
+struct tcache *tc_create(struct vm *vm, size_t arena_size, char *err, size_t errlen)
+{
+    struct tcache *tc = calloc(1, sizeof *tc);
+    if (!tc) {
+        snprintf(err, errlen, "out of memory for the translation cache");
+        return NULL;
+    }
+    tc->vm = vm;
+    tc->arena_size = arena_size;
+    tc->arena = mmap(NULL, arena_size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    tc->npages = (uint32_t)(vm->mem.ram_size / GMEM_PAGE_SIZE);
+    tc->page_head = calloc(tc->npages ? tc->npages : 1, sizeof *tc->page_head);
+    tc->ibl = aligned_alloc(64, IBL_ENTRIES * sizeof(struct ibl_entry));
+    if (tc->arena == MAP_FAILED || !tc->page_head || !tc->ibl) {
+        snprintf(err, errlen, "cannot allocate a %zu MiB translation cache", arena_size >> 20);
+        if (tc->arena == MAP_FAILED)
+            tc->arena = NULL;
+        tc_destroy(tc);
+        return NULL;
+    }
+    tc->indirect_desc.kind = EXIT_INDIRECT;
+    tc_emit_head(tc);
+    tc_ibl_clear(tc);
+    vm->cpu.ibl = tc->ibl;
+    return tc;
+}
+
+static void tc_free_block(struct tblock *tb)
+{
+    free(tb->pcmap);
+    free(tb->descs);
+    free(tb->insns);
+    free(tb);
+}
+
+void tc_destroy(struct tcache *tc)
+{
+    if (!tc)
+        return;
+    for (size_t i = 0; i < tc->nblocks; i++)
+        tc_free_block(tc->blocks[i]);
+    free(tc->blocks);
+    free(tc->page_head);
+    free(tc->ibl);
+    if (tc->arena)
+        munmap(tc->arena, tc->arena_size);
+    free(tc);
+}
+
+struct tb_key tc_current_key(const struct vcpu *v)
+{
+    struct tb_key k;
+    k.eip = v->eip;
+    k.cs_base = v->seg[SREG_CS].base;
+    k.mode = v->cpl & TB_MODE_CPL_MASK;
+    if (v->seg[SREG_DS].base == 0 && v->seg[SREG_ES].base == 0 && v->seg[SREG_SS].base == 0)
+        k.mode |= TB_MODE_FLAT;
+    if (v->eflags & EFLAGS_TF)
+        k.mode |= TB_MODE_TF;
+    if (v->cr0 & CR0_PG)
+        k.mode |= TB_MODE_PAGING;
+    k.pfn = (k.cs_base + k.eip) / GMEM_PAGE_SIZE; /* paging off: linear = physical */
+    return k;
+}
+
+struct tblock *tc_lookup(struct tcache *tc, const struct tb_key *k)
+{
+    STAT_INC(tc->vm, tc_lookups);
+    for (struct tblock *tb = tc->hash[tc_hash(k)]; tb; tb = tb->hash_next)
+        if (tc_key_equal(&tb->key, k)) {
+            STAT_INC(tc->vm, tc_hits);
+            return tb;
+        }
+    STAT_INC(tc->vm, tc_misses);
+    return NULL;
+}
+
+uint8_t *tc_code_begin(struct tcache *tc, size_t max)
+{
+    if (tc->arena_size - tc->used < max)
+        return NULL;
+    return tc->arena + tc->used;
+}
+
+uint8_t *tc_scratch(struct tcache *tc, size_t *size)
+{
+    *size = TC_SCRATCH_SIZE;
+    return tc->scratch;
+}
+
+static void tc_page_add(struct tcache *tc, uint32_t pfn, struct tblock *tb, int which)
+{
+    if (pfn >= tc->npages)
+        return;
+    if (!tc->page_head[pfn])
+        gmem_protect_code_page(tc->vm, pfn, true);
+    tb->page_next[which] = tc->page_head[pfn];
+    tc->page_head[pfn] = tb;
+}
+
+void tc_commit(struct tcache *tc, struct tblock *tb)
+{
+    tc->used += (tb->host_size + 15u) & ~15u;
+    if (tc->nblocks == tc->cap_blocks) {
+        size_t cap = tc->cap_blocks ? tc->cap_blocks * 2 : 1024;
+        struct tblock **nb = realloc(tc->blocks, cap * sizeof *nb);
+        if (!nb) {
+            vm_request_exit(tc->vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "out of memory (block table)");
+            return;
+        }
+        tc->blocks = nb;
+        tc->cap_blocks = cap;
+    }
+    tc->blocks[tc->nblocks++] = tb;
+    tb->valid = true;
+    uint32_t h = tc_hash(&tb->key);
+    tb->hash_next = tc->hash[h];
+    tc->hash[h] = tb;
+    tc_page_add(tc, tb->key.pfn, tb, 0);
+    if (tb->pfn_last != tb->key.pfn)
+        tc_page_add(tc, tb->pfn_last, tb, 1);
+    STAT_INC(tc->vm, tc_blocks_translated);
+    STAT_ADD(tc->vm, tc_guest_bytes, tb->guest_size);
+    STAT_ADD(tc->vm, tc_host_bytes, tb->host_size);
+    STAT_ADD(tc->vm, tc_guest_insns, tb->ninsns);
+}
+
+void tc_link(struct tcache *tc, struct tblock *from, unsigned slot, struct tblock *to)
+{
+    struct tb_exit *x = &from->exits[slot];
+    /* Single-step blocks must return to the dispatcher after every instruction. */
+    if (!from->valid || !to->valid || to->ephemeral || from->ephemeral || x->to ||
+        (from->key.mode & TB_MODE_TF))
+        return;
+    x->to = to;
+    x->in_next = to->incoming;
+    if (to->incoming)
+        to->incoming->in_pprev = &x->in_next;
+    x->in_pprev = &to->incoming;
+    to->incoming = x;
+    emit_patch_jmp(from->host + x->jmp_off, to->host);
+    STAT_INC(tc->vm, tc_chained_exits);
+}
+
+/* Undo one chained jump: it falls through to its dispatcher exit again. */
+static void tc_unlink_exit(struct tcache *tc, struct tb_exit *x)
+{
+    if (!x->to)
+        return;
+    *x->in_pprev = x->in_next;
+    if (x->in_next)
+        x->in_next->in_pprev = x->in_pprev;
+    uint8_t *jmp = x->from->host + x->jmp_off;
+    emit_patch_jmp(jmp, jmp + 5);
+    x->to = NULL;
+    x->in_next = NULL;
+    x->in_pprev = NULL;
+    STAT_INC(tc->vm, tc_unlinks);
+}
+
+void tc_ibl_insert(struct tcache *tc, struct vcpu *v, struct tblock *tb)
+{
+    (void)v;
+    if (!tb->valid || tb->ephemeral)
+        return;
+    struct ibl_entry *e = &tc->ibl[tb->key.eip & (IBL_ENTRIES - 1)];
+    e->tag = (uint32_t)(0u - tb->key.eip);
+    e->host = (uint64_t)(uintptr_t)tb->host;
+}
+
+void tc_ibl_sync_mode(struct tcache *tc, struct vcpu *v, uint32_t mode)
+{
+    uint32_t cs_base = v->seg[SREG_CS].base;
+    if (tc->ibl_mode_valid && tc->ibl_mode == mode && tc->ibl_cs_base == cs_base)
+        return;
+    tc_ibl_clear(tc);
+    tc->ibl_mode = mode;
+    tc->ibl_cs_base = cs_base;
+    tc->ibl_mode_valid = true;
+}
+
+uint8_t *tc_ibl_miss_stub(struct tcache *tc) { return tc->ibl_miss; }
+uint8_t *tc_exit_stub(struct tcache *tc) { return tc->exit_stub; }
+struct exit_desc *tc_indirect_desc(struct tcache *tc) { return &tc->indirect_desc; }
+
+static void tc_hash_remove(struct tcache *tc, struct tblock *tb)
+{
+    for (struct tblock **pp = &tc->hash[tc_hash(&tb->key)]; *pp; pp = &(*pp)->hash_next)
+        if (*pp == tb) {
+            *pp = tb->hash_next;
+            return;
+        }
+}
+
+static void tc_page_remove(struct tcache *tc, uint32_t pfn, struct tblock *tb)
+{
+    if (pfn >= tc->npages)
+        return;
+    for (struct tblock **pp = &tc->page_head[pfn]; *pp;) {
+        struct tblock *b = *pp;
+        int which = b->key.pfn == pfn ? 0 : 1;
+        if (b == tb) {
+            *pp = b->page_next[which];
+            break;
+        }
+        pp = &b->page_next[which];
+    }
+    if (!tc->page_head[pfn])
+        gmem_protect_code_page(tc->vm, pfn, false);
+}
+
+/* The one way a block stops being used (STYLE.md habit 4). */
+static void tc_invalidate_block(struct tcache *tc, struct tblock *tb)
+{
+    if (!tb->valid)
+        return;
+    tb->valid = false;
+    tc_hash_remove(tc, tb);
+    tc_page_remove(tc, tb->key.pfn, tb);
+    if (tb->pfn_last != tb->key.pfn)
+        tc_page_remove(tc, tb->pfn_last, tb);
+    struct ibl_entry *e = &tc->ibl[tb->key.eip & (IBL_ENTRIES - 1)];
+    if (e->host == (uint64_t)(uintptr_t)tb->host)
+        *e = (struct ibl_entry){ .tag = 0, .host = (uint64_t)(uintptr_t)tc->ibl_miss };
+    while (tb->incoming)
+        tc_unlink_exit(tc, tb->incoming);
+    for (unsigned i = 0; i < tb->nexits; i++)
+        tc_unlink_exit(tc, &tb->exits[i]);
+    STAT_INC(tc->vm, tc_blocks_invalidated);
+}
+
+void tc_invalidate_page(struct tcache *tc, uint32_t pfn)
+{
+    if (pfn >= tc->npages || !tc->page_head[pfn])
+        return;
+    STAT_INC(tc->vm, tc_smc_invalidations);
+    while (tc->page_head[pfn])
+        tc_invalidate_block(tc, tc->page_head[pfn]);
+}
+
+bool tc_page_has_code(const struct tcache *tc, uint32_t pfn)
+{
+    return pfn < tc->npages && tc->page_head[pfn] != NULL;
+}
+
+void tc_notify_phys_write(struct vm *vm, uint64_t pa, uint64_t len)
+{
+    struct tcache *tc = vm->tc;
+    if (!tc || len == 0)
+        return;
+    uint64_t first = pa / GMEM_PAGE_SIZE, last = (pa + len - 1) / GMEM_PAGE_SIZE;
+    for (uint64_t pfn = first; pfn <= last && pfn < tc->npages; pfn++)
+        if (tc->page_head[pfn])
+            tc_invalidate_page(tc, (uint32_t)pfn);
+}
+
+void tc_flush(struct tcache *tc)
+{
+    for (uint32_t pfn = 0; pfn < tc->npages; pfn++)
+        if (tc->page_head[pfn]) {
+            tc->page_head[pfn] = NULL;
+            gmem_protect_code_page(tc->vm, pfn, false);
+        }
+    for (size_t i = 0; i < tc->nblocks; i++)
+        tc_free_block(tc->blocks[i]);
+    tc->nblocks = 0;
+    memset(tc->hash, 0, sizeof tc->hash);
+    tc->used = tc->blocks_start;
+    tc_ibl_clear(tc);
+    STAT_INC(tc->vm, tc_flushes);
+}
+
+bool tc_in_arena(const struct tcache *tc, uintptr_t pc)
+{
+    return pc >= (uintptr_t)tc->arena && pc < (uintptr_t)tc->arena + tc->arena_size;
+}
+
+void tc_set_ephemeral(struct tcache *tc, struct tblock *tb) { tc->ephemeral = tb; }
+
+struct tblock *tc_find_block(const struct tcache *tc, uintptr_t pc)
+{
+    struct tblock *eph = tc->ephemeral;
+    if (eph && pc >= (uintptr_t)eph->host && pc < (uintptr_t)eph->host + eph->host_size)
+        return eph;
+    size_t lo = 0, hi = tc->nblocks;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if ((uintptr_t)tc->blocks[mid]->host <= pc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    struct tblock *tb = tc->blocks[lo - 1];
+    return pc < (uintptr_t)tb->host + tb->host_size ? tb : NULL;
+}
