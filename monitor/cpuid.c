@@ -1,0 +1,118 @@
+/*
+ * cpuid.c: the CPU btvisor presents to its guests, as CPUID leaves.
+ *
+ * The model is a P6-family processor of the Pentium M generation (family 6,
+ * model 9: SSE2 but no PAE), "GenuineIntel" so that guest kernels take their
+ * well-trodden Intel paths, with exactly the features btvisor implements.
+ * Left out on purpose: VME (no virtual-8086 support), SEP (sysenter is not
+ * virtualized yet), APIC (no local APIC yet), PAE and MTRR (no paging
+ * model for them), MCE/MCA, and anything 64-bit (NX, LM, SYSCALL).  SSE3 is
+ * offered only when the host has it, since guest user code runs on the
+ * host CPU.  Every leaf is one row of cpuid_leaves[]; a leaf beyond the
+ * maximum returns the highest basic leaf, as Intel processors do (SDM
+ * Vol. 2 CPUID, "If a value entered for CPUID.EAX is higher than the
+ * maximum input value...").
+ *
+ *   uint32_t r[4];
+ *   cpuid_query(v, 0x80000002, 0, r);   // "btvisor virtual CPU" begins
+ */
+#include <cpuid.h>
+#include <string.h>
+
+#include "monitor/emu_internal.h"
+
+/* Leaf 1 EDX feature bits (SDM Vol. 2 CPUID, Table 3-11). */
+#define CPUID_1_EDX_FPU (1u << 0)
+#define CPUID_1_EDX_DE (1u << 2)
+#define CPUID_1_EDX_PSE (1u << 3)
+#define CPUID_1_EDX_TSC (1u << 4)
+#define CPUID_1_EDX_MSR (1u << 5)
+#define CPUID_1_EDX_CX8 (1u << 8)
+#define CPUID_1_EDX_PGE (1u << 13)
+#define CPUID_1_EDX_CMOV (1u << 15)
+#define CPUID_1_EDX_PAT (1u << 16)
+#define CPUID_1_EDX_CLFSH (1u << 19)
+#define CPUID_1_EDX_MMX (1u << 23)
+#define CPUID_1_EDX_FXSR (1u << 24)
+#define CPUID_1_EDX_SSE (1u << 25)
+#define CPUID_1_EDX_SSE2 (1u << 26)
+#define CPUID_1_ECX_SSE3 (1u << 0)
+
+#define CPUID_MAX_BASIC 2u
+#define CPUID_MAX_EXTENDED 0x80000004u
+/* Family 6, model 9, stepping 5 (EAX layout: stepping 3:0, model 7:4,
+ * family 11:8). */
+#define CPUID_SIGNATURE ((6u << 8) | (9u << 4) | 5u)
+
+/* 48 bytes, NUL padded (leaves 0x80000002-0x80000004). */
+static const char cpuid_brand[48] = "btvisor virtual CPU";
+
+struct cpuid_leaf {
+    uint32_t leaf;          /* EAX input */
+    uint32_t reg[4];        /* EAX, EBX, ECX, EDX */
+    uint32_t host_ecx;      /* ECX bits reported only if the host CPU has them */
+    const char *text;       /* non-NULL: the four registers are these 16 bytes */
+};
+
+static const struct cpuid_leaf cpuid_leaves[] = {
+    /* max basic leaf, vendor "Genu" "ineI" "ntel" in EBX, EDX, ECX */
+    { 0, { CPUID_MAX_BASIC, 0x756e6547u, 0x6c65746eu, 0x49656e69u }, 0, NULL },
+    /* signature; EBX: CLFLUSH line 8 × 8 bytes, one logical CPU, APIC ID 0 */
+    { 1, { CPUID_SIGNATURE, 0x00010800u, 0,
+           CPUID_1_EDX_FPU | CPUID_1_EDX_DE | CPUID_1_EDX_PSE | CPUID_1_EDX_TSC | CPUID_1_EDX_MSR |
+           CPUID_1_EDX_CX8 | CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT | CPUID_1_EDX_CLFSH |
+           CPUID_1_EDX_MMX | CPUID_1_EDX_FXSR | CPUID_1_EDX_SSE | CPUID_1_EDX_SSE2 },
+      CPUID_1_ECX_SSE3, NULL },
+    /* cache descriptors, one round: 2Ch L1D 32K, 30h L1I 32K, 7Dh L2 2M (all 64-byte lines) */
+    { 2, { 0x00302c01u, 0, 0, 0x0000007du }, 0, NULL },
+    { 0x80000000u, { CPUID_MAX_EXTENDED, 0, 0, 0 }, 0, NULL },
+    /* no NX, no LM, no SYSCALL, no LAHF in 64-bit mode */
+    { 0x80000001u, { 0, 0, 0, 0 }, 0, NULL },
+    { 0x80000002u, { 0 }, 0, cpuid_brand },
+    { 0x80000003u, { 0 }, 0, cpuid_brand + 16 },
+    { 0x80000004u, { 0 }, 0, cpuid_brand + 32 },
+};
+
+static const struct cpuid_leaf *cpuid_find(uint32_t leaf)
+{
+    size_t n = sizeof cpuid_leaves / sizeof cpuid_leaves[0];
+    for (size_t i = 0; i < n; i++)
+        if (cpuid_leaves[i].leaf == leaf)
+            return &cpuid_leaves[i];
+    return NULL;
+}
+
+/* Host leaf-1 ECX, for the features passed through only if present. */
+static uint32_t cpuid_host_ecx(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) ? c : 0;
+}
+
+void cpuid_query(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+    (void)v;
+    (void)subleaf; /* no leaf of this model has subleaves */
+    const struct cpuid_leaf *row = cpuid_find(leaf);
+    if (!row)
+        row = cpuid_find(CPUID_MAX_BASIC);
+    if (row->text) {
+        memcpy(out, row->text, 16);
+        return;
+    }
+    memcpy(out, row->reg, 16);
+    if (row->host_ecx)
+        out[2] |= row->host_ecx & cpuid_host_ecx();
+}
+
+enum emu_status emu_cpuid(struct vcpu *v, const struct decoded_insn *d, struct event *ev)
+{
+    (void)ev;
+    uint32_t r[4];
+    cpuid_query(v, v->gpr[GPR_EAX], v->gpr[GPR_ECX], r);
+    v->gpr[GPR_EAX] = r[0];
+    v->gpr[GPR_EBX] = r[1];
+    v->gpr[GPR_ECX] = r[2];
+    v->gpr[GPR_EDX] = r[3];
+    return emu_next(v, d);
+}
