@@ -72,14 +72,28 @@ static bool emit_is_legacy_prefix(uint8_t b)
     }
 }
 
+/* Zydis wants the "size" of lea's memory operand to be the address size
+ * (the width of its base or index register); callers write 0 there. */
+static void emit_fix_lea_size(ZydisEncoderRequest *req, bool addr32)
+{
+    if (req->mnemonic != ZYDIS_MNEMONIC_LEA || req->operand_count != 2 || req->operands[1].mem.size != 0)
+        return;
+    ZydisRegister r = req->operands[1].mem.base ? req->operands[1].mem.base : req->operands[1].mem.index;
+    ZyanU16 bits = r ? ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, r) : (addr32 ? 32 : 64);
+    req->operands[1].mem.size = (ZyanU16)(bits / 8);
+}
+
 void emit_request(struct emitter *e, ZydisEncoderRequest *req, bool addr32)
 {
     uint8_t buf[ZYDIS_MAX_INSTRUCTION_LENGTH + 1];
     ZyanUSize n = ZYDIS_MAX_INSTRUCTION_LENGTH;
     req->machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+    emit_fix_lea_size(req, addr32);
     if (addr32)
         req->address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_32;
     if (ZYAN_FAILED(ZydisEncoderEncodeInstruction(req, buf + 1, &n))) {
+        if (!e->failed)
+            e->refused = req->mnemonic;
         e->failed = true;
         return;
     }

@@ -21,6 +21,7 @@ struct emitter {
     size_t cap;     /* bytes available */
     size_t len;     /* bytes written */
     bool failed;    /* out of room, or the encoder refused an instruction */
+    ZydisMnemonic refused; /* the first instruction the encoder refused (diagnostics) */
 };
 
 static inline struct emitter emit_init(uint8_t *buf, size_t cap)

@@ -56,7 +56,7 @@ static void bt_add_seg_base(struct bt_ctx *c, enum x86_sreg s)
  * computed at 16 bits so that it wraps at 64 KiB, then zero-extended. */
 static void bt_ea16(struct bt_ctx *c, const ZydisDecodedOperand *op)
 {
-    emit2(&c->e, ZYDIS_MNEMONIC_LEA, eo_reg(ZYDIS_REGISTER_R13W),
+    emit2(&c->e, ZYDIS_MNEMONIC_LEA, eo_reg(BT_R_ADDR),
           eo_mem(bt_reg64(op->mem.base), bt_reg64(op->mem.index), 1, (int16_t)op->mem.disp.value, 0));
     emit2(&c->e, ZYDIS_MNEMONIC_MOVZX, eo_reg(BT_R_ADDR), eo_reg(ZYDIS_REGISTER_R13W));
 }

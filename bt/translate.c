@@ -225,8 +225,9 @@ struct tblock *bt_translate(struct vcpu *v, const struct tb_key *k, bool ephemer
     if (c->failed || c->e.failed || !bt_finish_block(c)) {
         if (vm->exit_reason == VMEXIT_NONE)
             vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL,
-                            "cannot translate the block at EIP %#x (instruction at %#x)", k->eip,
-                            c->d ? c->d->eip : k->eip);
+                            "cannot translate the block at EIP %#x (instruction at %#x%s%s)", k->eip,
+                            c->d ? c->d->eip : k->eip, c->e.refused ? ": cannot encode " : "",
+                            c->e.refused ? ZydisMnemonicGetString(c->e.refused) : "");
         bt_free_ephemeral(tb);
         free(c);
         return NULL;
