@@ -31,6 +31,7 @@ struct bt_ctx {
     enum callout_kind co_kind;
     bool ended;                      /* the rule ended the block */
     bool failed;                     /* the rule could not translate it */
+    struct exit_desc *unchained_desc; /* shared by the block's never-chained direct exits */
     struct pcmap_entry pcmap[BT_MAX_PCMAP];
     unsigned npcmap;
     unsigned char rules[BT_MAX_INSNS]; /* rule of each instruction (translation dumps) */

@@ -32,8 +32,12 @@ static void bt_exit_to_monitor(struct bt_ctx *c, struct exit_desc *x)
 static void bt_exit_direct_slot(struct bt_ctx *c, uint32_t target_eip, bool chainable)
 {
     struct tblock *tb = c->tb;
-    struct exit_desc *x = bt_new_desc(c, EXIT_DIRECT);
-    if (chainable && tb->nexits < TB_MAX_EXITS) {
+    chainable = chainable && tb->nexits < TB_MAX_EXITS;
+    /* Unchained exits of a block all say the same thing: share one descriptor. */
+    if (!chainable && !c->unchained_desc)
+        c->unchained_desc = bt_new_desc(c, EXIT_DIRECT);
+    struct exit_desc *x = chainable ? bt_new_desc(c, EXIT_DIRECT) : c->unchained_desc;
+    if (chainable) {
         struct tb_exit *slot = &tb->exits[tb->nexits];
         x->slot = tb->nexits++;
         slot->from = tb;

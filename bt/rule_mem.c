@@ -174,12 +174,10 @@ void bt_rule_xlat(struct bt_ctx *c)
     for (unsigned i = 0; i < d->i.operand_count; i++)
         if (d->op[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
             seg = d->op[i].mem.segment;
-    if (d->i.address_width == 16) {
-        bt_exit_callout(c);
-        return;
-    }
     emit2(&c->e, ZYDIS_MNEMONIC_MOVZX, eo_reg(BT_R_ADDR), eo_reg(ZYDIS_REGISTER_AL));
     emit2(&c->e, ZYDIS_MNEMONIC_LEA, eo_reg(BT_R_ADDR), eo_mem(ZYDIS_REGISTER_RBX, ZYDIS_REGISTER_R13, 1, 0, 0));
+    if (d->i.address_width == 16) /* [bx + al] wraps at 64 KiB */
+        emit2(&c->e, ZYDIS_MNEMONIC_MOVZX, eo_reg(BT_R_ADDR), eo_reg(ZYDIS_REGISTER_R13W));
     enum x86_sreg s = bt_sreg_of(seg);
     if (!bt_seg_base_zero(c, s))
         bt_add_seg_base(c, s);
