@@ -1,0 +1,382 @@
+/*
+ * diff_main.c: btv-difftest, the differential tester's driver.
+ *
+ * Generates cases (diff_gen.h), runs every case on the real CPU through the
+ * native runner and on btvisor's translator through a VM child
+ * (diff_peer.h), compares the two final states (diff_compare.h) and, for a
+ * mismatch, shrinks the case to the fewest items that still mismatch and
+ * prints it with both final states.  Ends with the line
+ * "N passed, M failed, K skipped" and exit status 1 if anything failed.
+ *
+ * --against native runs the native runner against itself (proves the
+ * harness is deterministic and the flag masking sound); --against
+ * perturbed corrupts one compared item of each native result on purpose,
+ * and then a case "passes" when the comparison catches it (proves the
+ * comparator sees every kind of difference).
+ *
+ *   btv-difftest --ci                      # enumerated + 12000 random cases
+ *   btv-difftest --random 5000000 --seed 7 # fuzzing
+ *   btv-difftest --seed 1 --case random:4711
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diff_compare.h"
+#include "diff_flags.h"
+#include "diff_gen.h"
+#include "diff_peer.h"
+#include "monitor/x86.h"
+
+#define MAIN_BATCH 32
+
+enum against { AGAINST_BTVISOR, AGAINST_NATIVE, AGAINST_PERTURBED };
+
+struct options {
+    uint64_t seed;            /* --seed */
+    bool run_enum;            /* --enum / --ci */
+    const char *family;       /* --family: only this enumerated row */
+    uint64_t n_random;        /* --random N */
+    bool one;                 /* --case given */
+    enum diff_mode one_mode;  /* its mode */
+    uint64_t one_index;       /* its index */
+    enum against against;     /* --against */
+    char runner[4096];        /* --runner */
+    unsigned max_reports;     /* --max-reports */
+    bool shrink;              /* not --no-shrink */
+    bool verbose;             /* -v: report passing single cases too */
+};
+
+struct tally {
+    uint64_t passed, failed, skipped;
+};
+
+/* Everything one run of the driver works with. */
+struct driver {
+    struct options opt;
+    struct diff_gen gen;                 /* generator (owns the Zydis decoder) */
+    struct diff_peer native;             /* btv-diffrun */
+    struct diff_peer other;              /* btvisor child, or a second native runner */
+    struct tally total;                  /* over the run */
+    struct tally fam[32];                /* per enumerated family, [31] = random */
+    unsigned reports;                    /* mismatches printed */
+    struct diff_case cases[MAIN_BATCH];  /* the batch */
+    struct diff_code codes[MAIN_BATCH];
+    struct diff_state *nat[MAIN_BATCH];  /* native results */
+    struct diff_state *oth[MAIN_BATCH];  /* other side's results */
+    struct diff_state *scratch[2];       /* native and other results while shrinking */
+};
+
+static const char *against_name(enum against a)
+{
+    return a == AGAINST_BTVISOR ? "btvisor" : a == AGAINST_NATIVE ? "native" : "perturbed";
+}
+
+/* --------------------------------------------------------- perturbation */
+
+/* Corrupt one compared thing of s, chosen by the case index, so that every
+ * kind of difference is exercised: a GPR bit, a defined flag, a data byte,
+ * the end vector, EIP. */
+static void main_perturb(struct diff_state *s, uint64_t index, uint32_t undef)
+{
+    switch (index % 5) {
+    case 0: s->gpr[index % 8] ^= 1u << (index / 8 % 32); break;
+    case 1: {
+        uint32_t defined = DIFF_EFLAGS_CMP & ~undef;
+        s->eflags ^= defined & (0u - defined); /* lowest defined flag */
+        break;
+    }
+    case 2: s->mem[(index * 7919) % DIFF_DATA_SIZE] ^= 0x10; break;
+    case 3: s->vector = s->vector == DIFF_END_HALT ? VEC_UD : DIFF_END_HALT; break;
+    default: s->eip += 1; break;
+    }
+}
+
+/* ------------------------------------------------------------- running */
+
+/* Run cases[0..n) on both sides. */
+static void main_run_both(struct driver *d, struct diff_case *cases, struct diff_code *codes,
+                          struct diff_state **nat, struct diff_state **oth, unsigned n)
+{
+    const struct diff_case *cp[MAIN_BATCH] = { 0 };
+    const struct diff_code *kp[MAIN_BATCH] = { 0 };
+    for (unsigned i = 0; i < n; i++) {
+        cp[i] = &cases[i];
+        kp[i] = &codes[i];
+    }
+    diff_peer_run(&d->native, cp, kp, nat, n);
+    diff_peer_run(&d->other, cp, kp, oth, n);
+    if (d->opt.against != AGAINST_PERTURBED)
+        return;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t end = nat[i]->eip - DIFF_CODE_BASE;
+        main_perturb(oth[i], cases[i].index, diff_flags_undefined(&d->gen.dec, &codes[i], end));
+    }
+}
+
+static enum diff_verdict_kind main_judge(struct driver *d, const struct diff_case *c,
+                                         const struct diff_code *code, const struct diff_state *n,
+                                         const struct diff_state *o, struct diff_verdict *v)
+{
+    diff_compare(&d->gen.dec, c, code, n, o, v);
+    if (d->opt.against == AGAINST_PERTURBED && v->kind != DIFF_SKIP) {
+        /* Self-test: the comparison must catch the corruption. */
+        if (v->kind == DIFF_PASS)
+            snprintf(v->why, sizeof v->why, "the comparison missed a deliberate difference");
+        v->kind = v->kind == DIFF_FAIL ? DIFF_PASS : DIFF_FAIL;
+    }
+    return v->kind;
+}
+
+/* Does c (re-assembled) still mismatch?  Used by the shrinker. */
+static bool main_still_fails(struct driver *d, struct diff_case *c, struct diff_code *code)
+{
+    if (!diff_case_assemble(c, code) || diff_case_reads_undefined(&d->gen.dec, c))
+        return false;
+    struct diff_verdict v;
+    main_run_both(d, c, code, &d->scratch[0], &d->scratch[1], 1);
+    return main_judge(d, c, code, d->scratch[0], d->scratch[1], &v) == DIFF_FAIL;
+}
+
+/* Remove items one at a time while the case keeps mismatching. */
+static void main_shrink(struct driver *d, struct diff_case *c)
+{
+    struct diff_case *t = malloc(sizeof *t);
+    struct diff_code *code = malloc(sizeof *code);
+    bool changed = true;
+    while (changed && c->n_items > 1) {
+        changed = false;
+        for (unsigned i = 0; i < c->n_items && c->n_items > 1; ) {
+            *t = *c;
+            memmove(&t->item[i], &t->item[i + 1], (t->n_items - i - 1) * sizeof t->item[0]);
+            t->n_items--;
+            if (main_still_fails(d, t, code)) {
+                *c = *t;
+                changed = true;
+            } else {
+                i++;
+            }
+        }
+    }
+    free(t);
+    free(code);
+}
+
+static void main_report(struct driver *d, struct diff_case *c)
+{
+    if (d->reports++ >= d->opt.max_reports)
+        return;
+    unsigned before = c->n_items;
+    if (d->opt.shrink)
+        main_shrink(d, c);
+    struct diff_code *code = malloc(sizeof *code);
+    struct diff_verdict v;
+    diff_case_assemble(c, code);
+    main_run_both(d, c, code, &d->scratch[0], &d->scratch[1], 1);
+    main_judge(d, c, code, d->scratch[0], d->scratch[1], &v);
+    if (before != c->n_items)
+        printf("(shrunk from %u to %u items)\n", before, c->n_items);
+    diff_report(stdout, c, code, d->scratch[0], d->scratch[1], &v, against_name(d->opt.against));
+    fflush(stdout);
+    free(code);
+}
+
+static struct tally *main_fam_tally(struct driver *d, const struct diff_case *c)
+{
+    for (unsigned f = 0; f < diff_family_count && f < 31; f++)
+        if (strcmp(diff_families[f].name, c->family) == 0)
+            return &d->fam[f];
+    return &d->fam[31];
+}
+
+static void main_count(struct driver *d, const struct diff_case *c, enum diff_verdict_kind k)
+{
+    struct tally *t[2] = { &d->total, main_fam_tally(d, c) };
+    for (unsigned i = 0; i < 2; i++) {
+        if (k == DIFF_PASS)
+            t[i]->passed++;
+        else if (k == DIFF_FAIL)
+            t[i]->failed++;
+        else
+            t[i]->skipped++;
+    }
+}
+
+/* Generate, run and judge cases [first, first + n) of a mode. */
+static void main_batch(struct driver *d, enum diff_mode mode, uint64_t first, unsigned n)
+{
+    unsigned m = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct diff_case *c = &d->cases[m];
+        if (!diff_gen_case(&d->gen, mode, d->opt.seed, first + i, c) ||
+            !diff_case_assemble(c, &d->codes[m]))
+            continue; /* nothing generated (e.g. every item dropped) */
+        if (d->opt.family && strcmp(c->family, d->opt.family) != 0)
+            continue;
+        m++;
+    }
+    if (m == 0)
+        return;
+    main_run_both(d, d->cases, d->codes, d->nat, d->oth, m);
+    for (unsigned i = 0; i < m; i++) {
+        struct diff_verdict v;
+        enum diff_verdict_kind k = main_judge(d, &d->cases[i], &d->codes[i], d->nat[i], d->oth[i], &v);
+        main_count(d, &d->cases[i], k);
+        if (k == DIFF_FAIL) {
+            struct diff_case *copy = malloc(sizeof *copy);
+            *copy = d->cases[i];
+            main_report(d, copy);
+            free(copy);
+        } else if (d->opt.one && d->opt.verbose) {
+            printf("%s: %s\n", k == DIFF_PASS ? "PASS" : "SKIP", v.why);
+            diff_report(stdout, &d->cases[i], &d->codes[i], d->nat[i], d->oth[i], &v,
+                        against_name(d->opt.against));
+        }
+    }
+}
+
+static void main_run_range(struct driver *d, enum diff_mode mode, uint64_t first, uint64_t count)
+{
+    time_t last = time(NULL);
+    for (uint64_t i = 0; i < count; i += MAIN_BATCH) {
+        unsigned n = count - i < MAIN_BATCH ? (unsigned)(count - i) : MAIN_BATCH;
+        main_batch(d, mode, first + i, n);
+        if (time(NULL) - last >= 30) {
+            last = time(NULL);
+            fprintf(stderr, "btv-difftest: %s %" PRIu64 "/%" PRIu64 " cases, %" PRIu64 " failed\n",
+                    mode == DIFF_MODE_ENUM ? "enumerated" : "random", i + n, count, d->total.failed);
+        }
+    }
+}
+
+/* ------------------------------------------------------------- options */
+
+static void main_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: btv-difftest [--ci] [--enum] [--family NAME] [--random N] [--seed S]\n"
+            "                    [--case enum:I|random:I [-v]] [--against btvisor|native|perturbed]\n"
+            "                    [--runner PATH] [--max-reports K] [--no-shrink] [--list]\n");
+}
+
+static void main_list(void)
+{
+    uint64_t total = 0;
+    for (unsigned f = 0; f < diff_family_count; f++) {
+        uint64_t n = (uint64_t)diff_families[f].variants * diff_families[f].n_flagsets;
+        printf("%-10s %6" PRIu64 " enumerated cases, random weight %u\n", diff_families[f].name, n,
+               diff_families[f].weight);
+        total += n;
+    }
+    printf("total      %6" PRIu64 " enumerated cases\n", total);
+}
+
+static bool main_parse_case(struct options *o, const char *s)
+{
+    const char *colon = strchr(s, ':');
+    if (!colon)
+        return false;
+    if (strncmp(s, "enum:", 5) == 0)
+        o->one_mode = DIFF_MODE_ENUM;
+    else if (strncmp(s, "random:", 7) == 0)
+        o->one_mode = DIFF_MODE_RANDOM;
+    else
+        return false;
+    o->one_index = strtoull(colon + 1, NULL, 0);
+    o->one = true;
+    return true;
+}
+
+static int main_parse(struct options *o, int argc, char **argv)
+{
+    o->seed = 1;
+    o->max_reports = 5;
+    o->shrink = true;
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    snprintf(o->runner, sizeof o->runner, "%s/btv-diffrun", dirname(self));
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        bool takes = true;
+        if (!strcmp(a, "--ci")) { o->run_enum = true; o->n_random = 12000; takes = false; }
+        else if (!strcmp(a, "--enum")) { o->run_enum = true; takes = false; }
+        else if (!strcmp(a, "--no-shrink")) { o->shrink = false; takes = false; }
+        else if (!strcmp(a, "-v")) { o->verbose = true; takes = false; }
+        else if (!strcmp(a, "--list")) { main_list(); exit(0); }
+        else if (!strcmp(a, "--help")) { main_usage(stdout); exit(0); }
+        else if (!val) { main_usage(stderr); return -1; }
+        else if (!strcmp(a, "--seed")) o->seed = strtoull(val, NULL, 0);
+        else if (!strcmp(a, "--random")) o->n_random = strtoull(val, NULL, 0);
+        else if (!strcmp(a, "--family")) { o->family = val; o->run_enum = true; }
+        else if (!strcmp(a, "--max-reports")) o->max_reports = (unsigned)strtoul(val, NULL, 0);
+        else if (!strcmp(a, "--runner")) snprintf(o->runner, sizeof o->runner, "%s", val);
+        else if (!strcmp(a, "--case")) { if (!main_parse_case(o, val)) { main_usage(stderr); return -1; } }
+        else if (!strcmp(a, "--against")) {
+            if (!strcmp(val, "btvisor")) o->against = AGAINST_BTVISOR;
+            else if (!strcmp(val, "native")) o->against = AGAINST_NATIVE;
+            else if (!strcmp(val, "perturbed")) o->against = AGAINST_PERTURBED;
+            else { main_usage(stderr); return -1; }
+        } else { main_usage(stderr); return -1; }
+        i += takes;
+    }
+    if (!o->one && !o->run_enum && !o->n_random) {
+        main_usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static void main_summary(struct driver *d)
+{
+    for (unsigned f = 0; f < 32; f++) {
+        struct tally *t = &d->fam[f];
+        if (!t->passed && !t->failed && !t->skipped)
+            continue;
+        printf("  %-10s %8" PRIu64 " passed %6" PRIu64 " failed %6" PRIu64 " skipped\n",
+               f < diff_family_count ? diff_families[f].name : "random", t->passed, t->failed,
+               t->skipped);
+    }
+    printf("%" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64 " skipped\n", d->total.passed,
+           d->total.failed, d->total.skipped);
+}
+
+int main(int argc, char **argv)
+{
+    struct driver *d = calloc(1, sizeof *d);
+    if (!d || main_parse(&d->opt, argc, argv) < 0)
+        return 2;
+    diff_gen_init(&d->gen);
+    for (unsigned i = 0; i < MAIN_BATCH; i++) {
+        d->nat[i] = malloc(sizeof *d->nat[i]);
+        d->oth[i] = malloc(sizeof *d->oth[i]);
+    }
+    d->scratch[0] = malloc(sizeof *d->scratch[0]);
+    d->scratch[1] = malloc(sizeof *d->scratch[1]);
+    char err[512];
+    if (diff_peer_start(&d->native, DIFF_PEER_NATIVE, d->opt.runner, NULL, err, sizeof err) < 0 ||
+        diff_peer_start(&d->other, d->opt.against == AGAINST_BTVISOR ? DIFF_PEER_BTVISOR : DIFF_PEER_NATIVE,
+                        d->opt.runner, NULL, err, sizeof err) < 0) {
+        fprintf(stderr, "btv-difftest: %s\n", err);
+        return 2;
+    }
+    printf("btv-difftest: seed %" PRIu64 ", native vs %s\n", d->opt.seed, against_name(d->opt.against));
+    if (d->opt.one) {
+        d->opt.max_reports = d->opt.max_reports ? d->opt.max_reports : 1;
+        main_run_range(d, d->opt.one_mode, d->opt.one_index, 1);
+    } else {
+        if (d->opt.run_enum)
+            main_run_range(d, DIFF_MODE_ENUM, 0, diff_gen_enum_count());
+        if (d->opt.n_random)
+            main_run_range(d, DIFF_MODE_RANDOM, 0, d->opt.n_random);
+    }
+    diff_peer_stop(&d->native);
+    diff_peer_stop(&d->other);
+    main_summary(d);
+    return d->total.failed ? 1 : 0;
+}
