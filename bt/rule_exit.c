@@ -16,6 +16,8 @@
  * so tag + target is zero on a hit, and jrcxz (which reads no flags) tests
  * it after swapping rcx with the scratch register.
  */
+#include <stddef.h>
+
 #include "bt/ctx.h"
 
 static void bt_exit_store_eip(struct bt_ctx *c, uint32_t eip)
@@ -87,8 +89,12 @@ void bt_exit_indirect(struct bt_ctx *c)
     emit_bytes(e, jrcxz_hit, sizeof jrcxz_hit);
     emit2(e, ZYDIS_MNEMONIC_XCHG, eo_reg(ZYDIS_REGISTER_R12), eo_reg(ZYDIS_REGISTER_RCX)); /* 3 bytes */
     emit_jmp_abs(e, tc_ibl_miss_stub(c->tc));                     /* 5 bytes */
-    /* hit: */
+    /* hit: count it (with mov/lea, which leave the flags alone) and go. */
     emit2(e, ZYDIS_MNEMONIC_XCHG, eo_reg(ZYDIS_REGISTER_R12), eo_reg(ZYDIS_REGISTER_RCX));
+    int32_t counter = (int32_t)(offsetof(struct vm, stats.tc_ibl_hits) - offsetof(struct vm, cpu));
+    emit2(e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R12), eo_vcpu(counter, 8));
+    emit2(e, ZYDIS_MNEMONIC_LEA, eo_reg(ZYDIS_REGISTER_R12), eo_mem(ZYDIS_REGISTER_R12, 0, 0, 1, 0));
+    emit2(e, ZYDIS_MNEMONIC_MOV, eo_vcpu(counter, 8), eo_reg(ZYDIS_REGISTER_R12));
     emit1(e, ZYDIS_MNEMONIC_JMP, eo_mem(ZYDIS_REGISTER_R13, 0, 0, 8, 8));
 }
 

@@ -24,7 +24,7 @@
     X(tcache, tc_chained_exits, "direct exits patched to jump block to block")          \
     X(tcache, tc_unchained_exits, "direct exits that returned to the dispatcher")       \
     X(tcache, tc_unlinks, "chained jumps undone by invalidation")                       \
-    X(tcache, tc_ibl_hits, "indirect branches found by the dispatcher's table fill")    \
+    X(tcache, tc_ibl_hits, "indirect branches found in the inline table (counted inline)") \
     X(tcache, tc_ibl_misses, "indirect branches that missed the inline table")          \
     X(tcache, tc_smc_invalidations, "pages whose translations a write invalidated")     \
     X(tcache, tc_blocks_invalidated, "blocks invalidated by writes to their code")      \
