@@ -14,6 +14,8 @@
  * position independent; the translation cache copies it into the code arena
  * so that blocks reach it with a rel32 jump.
  *
+ * The MXCSR and x87 control word are swapped on the way in and out.
+ *
  * After a host signal in translated code the handler has already saved the
  * guest state; it resumes at bt_resume with RSP = v->host_rsp and RAX = the
  * descriptor, which unwinds bt_enter's frame the same way.
@@ -36,6 +38,10 @@ bt_enter:
     sub $8, %rsp                    /* keep the monitor stack 16-byte aligned */
     mov %rdi, %r15
     mov %rsp, VCPU_HOST_RSP(%r15)
+    stmxcsr VCPU_HOST_MXCSR(%r15)
+    fnstcw VCPU_HOST_FCW(%r15)
+    ldmxcsr VCPU_GUEST_MXCSR(%r15)
+    fldcw VCPU_GUEST_FCW(%r15)
     mov %rsi, %r14
     mov VCPU_EFLAGS(%r15), %eax
     and $HOST_LIVE_FLAGS, %eax
@@ -64,6 +70,10 @@ bt_exit_begin:
     mov %esi, VCPU_GPR+24(%r15)
     mov %edi, VCPU_GPR+28(%r15)
     mov VCPU_HOST_RSP(%r15), %rsp
+    stmxcsr VCPU_GUEST_MXCSR(%r15)
+    fnstcw VCPU_GUEST_FCW(%r15)
+    ldmxcsr VCPU_HOST_MXCSR(%r15)
+    fldcw VCPU_HOST_FCW(%r15)
     pushfq
     pop %rax
     and $HOST_LIVE_FLAGS, %eax
@@ -87,6 +97,10 @@ bt_exit_end:
     .globl bt_resume
     .type bt_resume, @function
 bt_resume:
+    stmxcsr VCPU_GUEST_MXCSR(%r15)  /* sigreturn restored the guest's FPU state */
+    fnstcw VCPU_GUEST_FCW(%r15)
+    ldmxcsr VCPU_HOST_MXCSR(%r15)
+    fldcw VCPU_HOST_FCW(%r15)
     add $8, %rsp
     pop %r15
     pop %r14

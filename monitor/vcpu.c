@@ -41,6 +41,8 @@ void vcpu_reset_multiboot(struct vcpu *v, uint32_t entry, uint32_t eax, uint32_t
     v->dr[6] = 0xffff0ff0u;
     v->dr[7] = 0x400;
     v->cpl = 0;
+    v->guest_mxcsr = 0x1f80; /* power-up values (SDM Vol. 1 §10.2.3.1, §8.1.5) */
+    v->guest_fcw = 0x037f;
     v->apic_base = 0xfee00000u | (1u << 8); /* BSP flag; the APIC itself is not advertised */
     v->pat = 0x0007040600070406ull;           /* power-up value (SDM Vol. 3A §11.12.4) */
 }

@@ -93,6 +93,14 @@ struct vcpu {
     uint32_t seg_base[SREG_COUNT]; /* copy of seg[i].base for generated code */
     void *ibl;                /* indirect-branch lookup table (tcache/ibl.h) */
     uint64_t scratch[4];      /* spill slots for generated code */
+    /* The SSE and x87 control words are swapped at every world switch, so
+     * that a guest that unmasks floating-point exceptions or changes rounding
+     * never affects the monitor's own C code (and the other way round). */
+    uint32_t guest_mxcsr;     /* guest MXCSR while the monitor runs */
+    uint32_t host_mxcsr;      /* monitor MXCSR while the guest runs */
+    uint16_t guest_fcw;       /* guest x87 control word while the monitor runs */
+    uint16_t host_fcw;        /* monitor x87 control word while the guest runs */
+    uint32_t abi_pad1;
 
     /* ---- Architectural state kept only by the monitor. ---- */
     struct seg_cache seg[SREG_COUNT]; /* ES CS SS DS FS GS (enum x86_sreg) */
@@ -136,6 +144,10 @@ _Static_assert(offsetof(struct vcpu, flag_stack) == VCPU_FLAG_STACK, "vcpu ABI")
 _Static_assert(offsetof(struct vcpu, seg_base) == VCPU_SEG_BASE, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, ibl) == VCPU_IBL, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, scratch) == VCPU_SCRATCH, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, guest_mxcsr) == VCPU_GUEST_MXCSR, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, host_mxcsr) == VCPU_HOST_MXCSR, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, guest_fcw) == VCPU_GUEST_FCW, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, host_fcw) == VCPU_HOST_FCW, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, seg) >= VCPU_ABI_END, "vcpu ABI");
 
 static inline uint32_t vcpu_get_eflags(const struct vcpu *v)
