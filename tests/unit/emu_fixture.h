@@ -40,6 +40,17 @@ static inline enum emu_status fx_emulate(struct vcpu *v, struct event *ev, const
         assert_int_equal((v)->eip, eip_before_);                                \
     } while (0)
 
+/* The same for a fault without an error code (#UD, #DB, #BR, #DE). */
+#define assert_emu_fault_noerr(v, ev, vec, ...)                                 \
+    do {                                                                        \
+        uint32_t eip_before_ = (v)->eip;                                        \
+        assert_int_equal(EMU((v), &(ev), __VA_ARGS__), EMU_EVENT);              \
+        assert_int_equal((ev).kind, EV_FAULT);                                  \
+        assert_int_equal((ev).vector, (vec));                                   \
+        assert_false((ev).has_error);                                           \
+        assert_int_equal((v)->eip, eip_before_);                                \
+    } while (0)
+
 /* An instruction that must complete and move EIP past its `len` bytes. */
 #define assert_emu_next(v, ev, len, ...)                                        \
     do {                                                                        \
