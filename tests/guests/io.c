@@ -25,16 +25,6 @@ RT_GUEST("io");
 #define LSR_DR 0x01
 #define NOWHERE 0x2f0 /* no device on either machine */
 
-static int on_qemu(void)
-{
-    char sig[4];
-    unsigned i;
-    outw(0x510, 0x0000); /* fw_cfg: select the signature item */
-    for (i = 0; i < 4; i++)
-        sig[i] = (char)inb(0x511);
-    return sig[0] == 'Q' && sig[1] == 'E' && sig[2] == 'M' && sig[3] == 'U';
-}
-
 static void test_unassigned(void)
 {
     uint32_t v;
@@ -181,7 +171,7 @@ static void test_wide_strings(int qemu)
 
 void test_main(const struct rt_boot *boot)
 {
-    int qemu = on_qemu();
+    int qemu = rt_on_qemu();
 
     (void)boot;
     rt_printf("# machine: %s\n", qemu ? "QEMU (fw_cfg signature found)" : "not QEMU");

@@ -12,7 +12,7 @@
  */
 #include "rt.h"
 
-static uint32_t passed, failed;
+static uint32_t passed, failed, skipped;
 
 static void check_line(int good, const char *detail, const char *fmt, va_list ap)
 {
@@ -98,6 +98,32 @@ void rt_eq_flags(uint32_t got, uint32_t expected, uint32_t mask, const char *fmt
     va_end(ap);
 }
 
+void rt_skip(const char *reason, const char *fmt, ...)
+{
+    char desc[160];
+    va_list ap;
+    va_start(ap, fmt);
+    rt_vformat(desc, sizeof desc, fmt, ap);
+    va_end(ap);
+    skipped++;
+    rt_printf("ok - %s # SKIP %s\n", desc, reason);
+}
+
+int rt_on_qemu(void)
+{
+    static int known, qemu;
+    char sig[4];
+    unsigned i;
+    if (!known) {
+        outw(0x510, 0x0000); /* fw_cfg selector: the signature item */
+        for (i = 0; i < 4; i++)
+            sig[i] = (char)inb(0x511);
+        qemu = sig[0] == 'Q' && sig[1] == 'E' && sig[2] == 'M' && sig[3] == 'U';
+        known = 1;
+    }
+    return qemu;
+}
+
 uint32_t rt_failures(void)
 {
     return failed;
@@ -112,6 +138,7 @@ void rt_exit(uint8_t code)
 
 void rt_finish(void)
 {
-    rt_printf("SUMMARY: %s: %u passed, %u failed\n", rt_guest_name, passed, failed);
+    rt_printf("SUMMARY: %s: %u passed, %u failed, %u skipped\n", rt_guest_name, passed, failed,
+              skipped);
     rt_exit(failed || !passed ? 1 : 0);
 }
