@@ -73,6 +73,24 @@ static void bt_dispatch_rule(struct bt_ctx *c)
     }
 }
 
+/* The exception an FPU/SIMD instruction raises because of CR0.TS/EM/MP, or
+ * 0xff when it may run (SDM Vol. 3A §2.5, Table 2-2: EM makes x87 #NM and
+ * MMX/SSE #UD; TS makes both #NM; wait faults only when TS and MP are set). */
+static uint8_t bt_fpu_fault(const struct bt_ctx *c, const struct decoded_insn *d)
+{
+    uint32_t m = c->tb->key.mode;
+    switch (classify_fpu(d)) {
+    case FPU_X87:
+        return (m & (TB_MODE_CR0_EM | TB_MODE_CR0_TS)) ? VEC_NM : 0xff;
+    case FPU_SIMD:
+        return (m & TB_MODE_CR0_EM) ? VEC_UD : (m & TB_MODE_CR0_TS) ? VEC_NM : 0xff;
+    case FPU_WAIT:
+        return (m & TB_MODE_CR0_TS) && (m & TB_MODE_CR0_MP) ? VEC_NM : 0xff;
+    default:
+        return 0xff;
+    }
+}
+
 /* Fetch guest bytes at linear cs_base + eip (paging off: physical). Returns
  * how many are readable (up to 15), 0 if the first is not RAM. */
 static size_t bt_fetch(struct bt_ctx *c, uint32_t eip, uint8_t *buf)
@@ -120,7 +138,11 @@ static bool bt_translate_one(struct bt_ctx *c, uint32_t eip, struct decoded_insn
     c->rule = classify_insn(d, &c->co_kind);
     c->rules[c->tb->ninsns] = (unsigned char)c->rule;
     bt_pcmap_mark(c, BT_FIX_NONE);
-    bt_dispatch_rule(c);
+    uint8_t fpu_vector = bt_fpu_fault(c, d);
+    if (fpu_vector != 0xff)
+        bt_exit_raise(c, fpu_vector, EV_FAULT, eip);
+    else
+        bt_dispatch_rule(c);
     c->tb->ninsns++;
     c->tb->guest_size = c->next_eip - c->tb->key.eip;
     c->tb->pfn_last = (uint32_t)(((uint64_t)c->tb->key.cs_base + c->next_eip - 1) / GMEM_PAGE_SIZE);

@@ -173,3 +173,25 @@ const char *classify_rule_name(enum bt_rule r)
     };
     return (unsigned)r < sizeof names / sizeof names[0] && names[r] ? names[r] : "?";
 }
+
+enum fpu_class classify_fpu(const struct decoded_insn *d)
+{
+    if (d->i.mnemonic == ZYDIS_MNEMONIC_FWAIT)
+        return FPU_WAIT;
+    switch (d->i.meta.isa_ext) {
+    case ZYDIS_ISA_EXT_X87:
+        return FPU_X87;
+    case ZYDIS_ISA_EXT_MMX:
+    case ZYDIS_ISA_EXT_SSE:
+    case ZYDIS_ISA_EXT_SSE2:
+    case ZYDIS_ISA_EXT_SSE3:
+    case ZYDIS_ISA_EXT_SSSE3:
+    case ZYDIS_ISA_EXT_SSE4:
+        /* sfence, prefetch and clflush need no FPU state. */
+        return d->i.meta.category == ZYDIS_CATEGORY_MISC || d->i.meta.category == ZYDIS_CATEGORY_PREFETCH
+                   ? FPU_NONE
+                   : FPU_SIMD;
+    default:
+        return FPU_NONE;
+    }
+}

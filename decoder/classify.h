@@ -51,3 +51,13 @@ struct rule_row {
  * callout counter. */
 enum bt_rule classify_insn(const struct decoded_insn *d, enum callout_kind *kind);
 const char *classify_rule_name(enum bt_rule r);
+
+/* Which floating-point/SIMD unit an instruction needs: CR0.TS and CR0.EM
+ * make them fault (SDM Vol. 3A §2.5, Table 2-2). */
+enum fpu_class {
+    FPU_NONE = 0,
+    FPU_X87,   /* x87 arithmetic and control */
+    FPU_SIMD,  /* MMX, SSE*, fxsave/fxrstor, ldmxcsr/stmxcsr */
+    FPU_WAIT,  /* wait/fwait: faults only with CR0.MP */
+};
+enum fpu_class classify_fpu(const struct decoded_insn *d);

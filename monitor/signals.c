@@ -116,6 +116,9 @@ int signals_install(char *err, size_t errlen)
     sa.sa_sigaction = signals_handle_guest_fault;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
+    /* A closed pipe on the serial output is an error the UART reports, not
+     * a reason to die before the terminal is restored. */
+    signal(SIGPIPE, SIG_IGN);
     static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP };
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         if (sigaction(sigs[i], &sa, NULL) != 0) {

@@ -147,6 +147,12 @@ struct tb_key tc_current_key(const struct vcpu *v)
         k.mode |= TB_MODE_TF;
     if (v->cr0 & CR0_PG)
         k.mode |= TB_MODE_PAGING;
+    if (v->cr0 & CR0_TS)
+        k.mode |= TB_MODE_CR0_TS;
+    if (v->cr0 & CR0_EM)
+        k.mode |= TB_MODE_CR0_EM;
+    if (v->cr0 & CR0_MP)
+        k.mode |= TB_MODE_CR0_MP;
     k.pfn = (k.cs_base + k.eip) / GMEM_PAGE_SIZE; /* paging off: linear = physical */
     return k;
 }

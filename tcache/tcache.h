@@ -30,6 +30,9 @@ struct vcpu;
 #define TB_MODE_FLAT     0x04u  /* DS, ES and SS have base 0: no explicit base additions */
 #define TB_MODE_TF       0x08u  /* EFLAGS.TF: one instruction per block, then #DB */
 #define TB_MODE_PAGING   0x10u  /* CR0.PG */
+#define TB_MODE_CR0_TS   0x20u  /* CR0.TS: x87/SIMD instructions raise #NM */
+#define TB_MODE_CR0_EM   0x40u  /* CR0.EM: x87 raises #NM, SIMD raises #UD */
+#define TB_MODE_CR0_MP   0x80u  /* CR0.MP: wait/fwait raises #NM when TS is set */
 
 struct tb_key {
     uint32_t eip;     /* guest EIP of the first instruction */
