@@ -6,6 +6,12 @@
  * requires a translation-cache hit rate above 0.99: a block executed
  * hundreds of thousands of times must be translated once.
  *
+ * Chained blocks and inline indirect-branch lookups never reach the
+ * dispatcher, whose lookups are what the hit rate counts; so each inner
+ * iteration also writes the POST port 0x80 (as Linux does for an I/O
+ * delay), an exit to the monitor after which the dispatcher must find the
+ * rest of the loop body in the cache.
+ *
  *   M = 0xffffffff
  *   def mix(x, i): x = (x * 1664525 + 1013904223) & M; x ^= x >> 13; return (x + i) & M
  *   fns = [lambda x, j: (x + j) & M, lambda x, j: x ^ (j * 0x9e3779b9 & M),
@@ -55,6 +61,7 @@ void test_main(const struct rt_boot *boot)
         for (j = 0; j < INNER; j++) {
             x = mix(x, j);
             x = fns[x & 3](x, j);
+            outb(0x80, (uint8_t)x);
         }
     rt_eq(x, LOOP_EXPECTED, "checksum over %u nested iterations", OUTER * INNER);
     rt_eq(fib(seed - 12345 + 22), 17711, "recursive fib(22)");
