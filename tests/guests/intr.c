@@ -100,11 +100,13 @@ static void test_ring3(void)
     rt_idt_reset(3);
 }
 
-static struct rt_frame gp_frame;
+static struct rt_frame gp_frame, gp_frame2;
 static void record_gp(struct rt_frame *f)
 {
-    if (!gp_frame.vector) /* the first one: int 0x43 (int3 follows, now DPL 0 too) */
+    if (!gp_frame.vector) /* the first one: int 0x43 */
         gp_frame = *f;
+    else if (!gp_frame2.vector) /* then int3, its gate back to DPL 0 */
+        gp_frame2 = *f;
     f->eip = rt_resume;
     rt_resume = 0;
 }
@@ -113,12 +115,15 @@ static void test_gate_dpl(void)
 {
     rt_set_handler(13, record_gp);
     memset(&gp_frame, 0, sizeof gp_frame);
+    memset(&gp_frame2, 0, sizeof gp_frame2);
     rt_run_ring(SEL_UCODE, SEL_UDATA, user_body, 0x2);
     rt_set_handler(13, 0);
     rt_eq(gp_frame.vector, 13, "int 0x43 (gate DPL 0) from ring 3: #GP");
     rt_eq(gp_frame.error, VEC_KERNEL * 8 + 2, "#GP error code = vector * 8 + 2 (IDT bit)");
     rt_eq(gp_frame.eip, user_gp_at, "#GP saved EIP = the int instruction");
     rt_eq(gp_frame.cs & 0xffff, SEL_UCODE, "#GP saved CS is ring 3");
+    rt_eq(gp_frame2.vector, 13, "int3 from ring 3 through a DPL 0 gate: #GP");
+    rt_eq(gp_frame2.error, 3 * 8 + 2, "int3 through a DPL 0 gate: error code 0x1a");
 }
 
 /* ---- task gate ---- */
