@@ -181,8 +181,10 @@ void diff_report(FILE *out, const struct diff_case *c, const struct diff_code *c
                  const struct diff_state *native, const struct diff_state *other,
                  const struct diff_verdict *v, const char *other_name)
 {
-    fprintf(out, "MISMATCH %s case %s:%" PRIu64 " (seed %" PRIu64 "): %s\n",
-            c->family, strcmp(c->family, "random") ? "enum" : "random", c->index, c->seed, v->why);
+    static const char *const kinds[3] = { "PASS", "MISMATCH", "SKIP" };
+    fprintf(out, "%s %s case %s:%" PRIu64 " (seed %" PRIu64 "): %s\n",
+            kinds[v->kind], c->family, strcmp(c->family, "random") ? "enum" : "random", c->index,
+            c->seed, v->why);
     fprintf(out, "  reproduce: btv-difftest --seed %" PRIu64 " --case %s:%" PRIu64 "\n", c->seed,
             strcmp(c->family, "random") ? "enum" : "random", c->index);
     fprintf(out, "  initial: eflags %08x data seed %08x\n   ", c->eflags, c->data_seed);

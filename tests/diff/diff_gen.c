@@ -74,17 +74,33 @@ void di_modrm_mem(struct diff_ins *x, unsigned reg, const struct diff_mem *m)
 
 /* --------------------------------------------------------------- operands */
 
-void gen_insn(struct diff_gen *g, const struct diff_ins *x, uint8_t flags, int16_t count)
+static void gen_insn_one(struct diff_gen *g, const uint8_t *b, unsigned n, uint8_t flags,
+                         int16_t count)
 {
     struct diff_item *it = g->it;
-    if (it->n_insn >= DIFF_ITEM_INSNS || it->len + x->n > DIFF_ITEM_BYTES) {
+    if (it->n_insn >= DIFF_ITEM_INSNS || it->len + n > DIFF_ITEM_BYTES) {
         it->n_insn = DIFF_ITEM_INSNS + 1; /* mark overflow: the item is dropped */
         return;
     }
-    it->insn[it->n_insn++] = (struct diff_insn_meta){ .off = it->len, .len = x->n,
+    it->insn[it->n_insn++] = (struct diff_insn_meta){ .off = it->len, .len = (uint8_t)n,
                                                       .flags = flags, .count = count };
-    memcpy(it->bytes + it->len, x->b, x->n);
-    it->len += x->n;
+    memcpy(it->bytes + it->len, b, n);
+    it->len += n;
+}
+
+/* Append x; if it holds several instructions (a call/ret shape written as
+ * one byte string), split it so that each gets its own entry. */
+void gen_insn(struct diff_gen *g, const struct diff_ins *x, uint8_t flags, int16_t count)
+{
+    unsigned off = 0;
+    while (off < x->n) {
+        ZydisDecodedInstruction in;
+        unsigned n = x->n - off;
+        if (ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&g->dec, NULL, x->b + off, n, &in)))
+            n = in.length;
+        gen_insn_one(g, x->b + off, n, flags, count);
+        off += n;
+    }
 }
 
 void gen_setreg(struct diff_gen *g, unsigned reg, uint32_t v, bool force)

@@ -233,7 +233,6 @@ static void main_batch(struct driver *d, enum diff_mode mode, uint64_t first, un
             main_report(d, copy);
             free(copy);
         } else if (d->opt.one && d->opt.verbose) {
-            printf("%s: %s\n", k == DIFF_PASS ? "PASS" : "SKIP", v.why);
             diff_report(stdout, &d->cases[i], &d->codes[i], d->nat[i], d->oth[i], &v,
                         against_name(d->opt.against));
         }

@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PEER_TIMEOUT_MS 20000
+#define PEER_TIMEOUT_MS 10000
 
 static void peer_child(struct diff_peer *p, int in_fd, int out_fd)
 {
