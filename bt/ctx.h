@@ -12,7 +12,7 @@
 #include "monitor/vm.h"
 
 #define BT_MAX_PCMAP (BT_MAX_INSNS * 3)
-#define BT_MAX_DESCS 4
+#define BT_MAX_DESCS 8
 
 /* Scratch registers of the rules (never guest state across instructions). */
 #define BT_R_ADDR ZYDIS_REGISTER_R13D   /* computed guest address */
@@ -32,6 +32,7 @@ struct bt_ctx {
     bool ended;                      /* the rule ended the block */
     bool failed;                     /* the rule could not translate it */
     struct exit_desc *unchained_desc; /* shared by the block's never-chained direct exits */
+    struct exit_desc *raise_desc[32]; /* shared EV_FAULT raise descriptors, by vector */
     struct pcmap_entry pcmap[BT_MAX_PCMAP];
     unsigned npcmap;
     unsigned char rules[BT_MAX_INSNS]; /* rule of each instruction (translation dumps) */
@@ -50,7 +51,11 @@ void bt_exit_raise(struct bt_ctx *c, uint8_t vector, uint8_t event_kind, uint32_
 
 /* rule_mem.c: operands on guest memory. */
 bool bt_guest_mem(struct bt_ctx *c, const ZydisDecodedOperand *op, int32_t esp_bias, ZydisEncoderOperand *out);
-ZydisEncoderOperand bt_stack_mem(struct bt_ctx *c, int32_t disp, uint16_t size);
+/* gs-rebased operand for s:[base + disp] (checked when the key says so). */
+ZydisEncoderOperand bt_seg_mem_at(struct bt_ctx *c, enum x86_sreg s, ZydisRegister base, int32_t disp,
+                                  uint16_t size, bool write);
+/* The same for SS:[esp + disp]. */
+ZydisEncoderOperand bt_stack_mem(struct bt_ctx *c, int32_t disp, uint16_t size, bool write);
 void bt_emit_guest(struct bt_ctx *c, ZydisMnemonic m, unsigned n, const ZydisEncoderOperand *ops);
 void bt_rule_copy(struct bt_ctx *c);
 void bt_rule_mem(struct bt_ctx *c);

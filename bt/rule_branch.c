@@ -109,7 +109,7 @@ static void bt_push_return(struct bt_ctx *c)
 {
     unsigned bytes = c->d->i.operand_width / 8;
     uint32_t ret = bytes == 2 ? c->next_eip & 0xffffu : c->next_eip;
-    ZydisEncoderOperand slot = bt_stack_mem(c, -(int32_t)bytes, (uint16_t)bytes);
+    ZydisEncoderOperand slot = bt_stack_mem(c, -(int32_t)bytes, (uint16_t)bytes, true);
     bt_emit_guest(c, ZYDIS_MNEMONIC_MOV, 2,
                   (ZydisEncoderOperand[]){ slot, eo_imm(bytes == 2 ? (int16_t)ret : (int32_t)ret) });
     emit_insn(&c->e, ZYDIS_MNEMONIC_LEA, 0, true, 2,
@@ -135,7 +135,7 @@ void bt_rule_ret(struct bt_ctx *c)
     int32_t pop = (int32_t)bytes;
     if (c->d->i.operand_count_visible > 0 && c->d->op[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
         pop += (int32_t)(uint16_t)c->d->op[0].imm.value.u;
-    ZydisEncoderOperand top = bt_stack_mem(c, 0, (uint16_t)bytes);
+    ZydisEncoderOperand top = bt_stack_mem(c, 0, (uint16_t)bytes, false);
     ZydisMnemonic m = bytes == 2 ? ZYDIS_MNEMONIC_MOVZX : ZYDIS_MNEMONIC_MOV;
     bt_emit_guest(c, m, 2, (ZydisEncoderOperand[]){ eo_reg(BT_R_DATA), top });
     emit_insn(&c->e, ZYDIS_MNEMONIC_LEA, 0, true, 2,

@@ -111,9 +111,16 @@ void bt_exit_callout(struct bt_ctx *c)
 
 void bt_exit_raise(struct bt_ctx *c, uint8_t vector, uint8_t event_kind, uint32_t eip)
 {
-    struct exit_desc *x = bt_new_desc(c, EXIT_RAISE);
-    x->vector = vector;
-    x->event_kind = event_kind;
+    /* The EIP is stored by the code, so faults of one vector share a descriptor. */
+    bool shareable = event_kind == EV_FAULT && vector < 32;
+    struct exit_desc *x = shareable ? c->raise_desc[vector] : NULL;
+    if (!x) {
+        x = bt_new_desc(c, EXIT_RAISE);
+        x->vector = vector;
+        x->event_kind = event_kind;
+        if (shareable)
+            c->raise_desc[vector] = x;
+    }
     bt_exit_store_eip(c, eip);
     bt_exit_to_monitor(c, x);
     c->ended = true;

@@ -61,6 +61,70 @@ static void bt_ea16(struct bt_ctx *c, const ZydisDecodedOperand *op)
     emit2(&c->e, ZYDIS_MNEMONIC_MOVZX, eo_reg(BT_R_ADDR), eo_reg(ZYDIS_REGISTER_R13W));
 }
 
+static bool bt_seg_checked(const struct bt_ctx *c, enum x86_sreg s)
+{
+    return (c->tb->key.mode & TB_MODE_CHECK(s)) != 0;
+}
+
+/* Check the access of `size` bytes at offset r13d against segment s's
+ * bounds (vcpu->seg_bounds, see monitor/vcpu.h): a violation raises #GP(0),
+ * or #SS(0) for SS (SDM Vol. 3A §5.3).  The compares need the flags, so the
+ * guest's are saved with pushfq on the vCPU's flag stack around them; RSP is
+ * parked in scratch[0]. */
+static void bt_emit_seg_check(struct bt_ctx *c, enum x86_sreg s, unsigned size, bool write)
+{
+    struct emitter *e = &c->e;
+    int32_t bounds = VCPU_SEG_BOUNDS + (int32_t)(s * 2 + (write ? 1 : 0)) * 16;
+    emit2(e, ZYDIS_MNEMONIC_MOV, eo_vcpu(VCPU_SCRATCH, 8), eo_reg(ZYDIS_REGISTER_RSP));
+    emit2(e, ZYDIS_MNEMONIC_LEA, eo_reg(ZYDIS_REGISTER_RSP), eo_vcpu(VCPU_FLAG_STACK_TOP, 0));
+    emit0(e, ZYDIS_MNEMONIC_PUSHFQ);
+    emit2(e, ZYDIS_MNEMONIC_LEA, eo_reg(ZYDIS_REGISTER_R12),
+          eo_mem(ZYDIS_REGISTER_R13, 0, 0, (int32_t)size - 1, 0));
+    emit2(e, ZYDIS_MNEMONIC_CMP, eo_reg(ZYDIS_REGISTER_R13), eo_vcpu(bounds, 8));
+    static const uint8_t jb_fail[] = { 0x72, 0x00 };  /* jb fail (rel8 patched) */
+    static const uint8_t ja_fail[] = { 0x77, 0x00 };  /* ja fail */
+    size_t jb_at = e->len;
+    emit_bytes(e, jb_fail, sizeof jb_fail);
+    emit2(e, ZYDIS_MNEMONIC_CMP, eo_reg(ZYDIS_REGISTER_R12), eo_vcpu(bounds + 8, 8));
+    size_t ja_at = e->len;
+    emit_bytes(e, ja_fail, sizeof ja_fail);
+    emit0(e, ZYDIS_MNEMONIC_POPFQ);
+    emit2(e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_RSP), eo_vcpu(VCPU_SCRATCH, 8));
+    static const uint8_t jmp_ok[] = { 0xeb, 0x00 };   /* jmp ok */
+    size_t jmp_at = e->len;
+    emit_bytes(e, jmp_ok, sizeof jmp_ok);
+    size_t fail = e->len;
+    emit0(e, ZYDIS_MNEMONIC_POPFQ);
+    emit2(e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_RSP), eo_vcpu(VCPU_SCRATCH, 8));
+    bt_exit_raise(c, s == SREG_SS ? VEC_SS : VEC_GP, EV_FAULT, c->d->eip);
+    c->ended = false; /* only the failing path left the block */
+    if (e->failed)
+        return;
+    if (e->len - (jmp_at + 2) > 127) { /* the failing path must stay within a rel8 */
+        c->failed = true;
+        return;
+    }
+    e->buf[jb_at + 1] = (uint8_t)(fail - (jb_at + 2));
+    e->buf[ja_at + 1] = (uint8_t)(fail - (ja_at + 2));
+    e->buf[jmp_at + 1] = (uint8_t)(e->len - (jmp_at + 2));
+}
+
+/* The operand for an access of `size` bytes at s:[r13d], r13d holding the
+ * offset within the segment: checked if the key asks for it, then rebased. */
+static ZydisEncoderOperand bt_offset_operand(struct bt_ctx *c, enum x86_sreg s, uint16_t size, bool write)
+{
+    if (bt_seg_checked(c, s))
+        bt_emit_seg_check(c, s, size, write);
+    if (!bt_seg_base_zero(c, s))
+        bt_add_seg_base(c, s);
+    return eo_mem(BT_R_ADDR, ZYDIS_REGISTER_NONE, 0, 0, size);
+}
+
+static bool bt_operand_writes(const ZydisDecodedOperand *op)
+{
+    return (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) != 0;
+}
+
 bool bt_guest_mem(struct bt_ctx *c, const ZydisDecodedOperand *op, int32_t esp_bias, ZydisEncoderOperand *out)
 {
     enum x86_sreg s = bt_sreg_of(op->mem.segment);
@@ -70,27 +134,31 @@ bool bt_guest_mem(struct bt_ctx *c, const ZydisDecodedOperand *op, int32_t esp_b
         disp += esp_bias;
     if (c->d->i.address_width == 16) {
         bt_ea16(c, op);
-    } else if (bt_seg_base_zero(c, s)) {
+    } else if (bt_seg_base_zero(c, s) && !bt_seg_checked(c, s)) {
         *out = eo_mem(op->mem.base, op->mem.index, op->mem.scale, (int32_t)disp, size);
         return true;
     } else {
         ZydisEncoderOperand ea = eo_mem(op->mem.base, op->mem.index, op->mem.scale, (int32_t)disp, 0);
         emit_insn(&c->e, ZYDIS_MNEMONIC_LEA, 0, true, 2, (ZydisEncoderOperand[]){ eo_reg(BT_R_ADDR), ea });
     }
-    if (!bt_seg_base_zero(c, s))
-        bt_add_seg_base(c, s);
-    *out = eo_mem(BT_R_ADDR, ZYDIS_REGISTER_NONE, 0, 0, size);
+    *out = bt_offset_operand(c, s, size ? size : 1, bt_operand_writes(op));
+    out->mem.size = size;
     return true;
 }
 
-ZydisEncoderOperand bt_stack_mem(struct bt_ctx *c, int32_t disp, uint16_t size)
+ZydisEncoderOperand bt_seg_mem_at(struct bt_ctx *c, enum x86_sreg s, ZydisRegister base, int32_t disp,
+                                  uint16_t size, bool write)
 {
-    if (c->flat)
-        return eo_mem(ZYDIS_REGISTER_ESP, ZYDIS_REGISTER_NONE, 0, disp, size);
+    if (bt_seg_base_zero(c, s) && !bt_seg_checked(c, s))
+        return eo_mem(base, ZYDIS_REGISTER_NONE, 0, disp, size);
     emit_insn(&c->e, ZYDIS_MNEMONIC_LEA, 0, true, 2,
-              (ZydisEncoderOperand[]){ eo_reg(BT_R_ADDR), eo_mem(ZYDIS_REGISTER_ESP, 0, 0, disp, 0) });
-    bt_add_seg_base(c, SREG_SS);
-    return eo_mem(BT_R_ADDR, ZYDIS_REGISTER_NONE, 0, 0, size);
+              (ZydisEncoderOperand[]){ eo_reg(BT_R_ADDR), eo_mem(base, 0, 0, disp, 0) });
+    return bt_offset_operand(c, s, size, write);
+}
+
+ZydisEncoderOperand bt_stack_mem(struct bt_ctx *c, int32_t disp, uint16_t size, bool write)
+{
+    return bt_seg_mem_at(c, SREG_SS, ZYDIS_REGISTER_ESP, disp, size, write);
 }
 
 void bt_emit_guest(struct bt_ctx *c, ZydisMnemonic m, unsigned n, const ZydisEncoderOperand *ops)
@@ -178,9 +246,6 @@ void bt_rule_xlat(struct bt_ctx *c)
     emit2(&c->e, ZYDIS_MNEMONIC_LEA, eo_reg(BT_R_ADDR), eo_mem(ZYDIS_REGISTER_RBX, ZYDIS_REGISTER_R13, 1, 0, 0));
     if (d->i.address_width == 16) /* [bx + al] wraps at 64 KiB */
         emit2(&c->e, ZYDIS_MNEMONIC_MOVZX, eo_reg(BT_R_ADDR), eo_reg(ZYDIS_REGISTER_R13W));
-    enum x86_sreg s = bt_sreg_of(seg);
-    if (!bt_seg_base_zero(c, s))
-        bt_add_seg_base(c, s);
-    bt_emit_guest(c, ZYDIS_MNEMONIC_MOV, 2,
-                  (ZydisEncoderOperand[]){ eo_reg(ZYDIS_REGISTER_AL), eo_mem(BT_R_ADDR, 0, 0, 0, 1) });
+    ZydisEncoderOperand m = bt_offset_operand(c, bt_sreg_of(seg), 1, false);
+    bt_emit_guest(c, ZYDIS_MNEMONIC_MOV, 2, (ZydisEncoderOperand[]){ eo_reg(ZYDIS_REGISTER_AL), m });
 }

@@ -34,7 +34,7 @@ static ZydisRegister bt_data_reg(unsigned bytes)
 /* Store `src` (register or immediate, `bytes` wide) at gs:[esp - bytes], then move ESP. */
 static void bt_push_value(struct bt_ctx *c, ZydisEncoderOperand src, unsigned bytes)
 {
-    ZydisEncoderOperand slot = bt_stack_mem(c, -(int32_t)bytes, (uint16_t)bytes);
+    ZydisEncoderOperand slot = bt_stack_mem(c, -(int32_t)bytes, (uint16_t)bytes, true);
     bt_emit_guest(c, ZYDIS_MNEMONIC_MOV, 2, (ZydisEncoderOperand[]){ slot, src });
     bt_move_esp(c, -(int32_t)bytes);
 }
@@ -66,7 +66,7 @@ void bt_rule_pop(struct bt_ctx *c)
 {
     const ZydisDecodedOperand *op = &c->d->op[0];
     unsigned bytes = c->d->i.operand_width / 8;
-    ZydisEncoderOperand top = bt_stack_mem(c, 0, (uint16_t)bytes);
+    ZydisEncoderOperand top = bt_stack_mem(c, 0, (uint16_t)bytes, false);
     if (op->type == ZYDIS_OPERAND_TYPE_REGISTER && op->reg.value != ZYDIS_REGISTER_ESP &&
         op->reg.value != ZYDIS_REGISTER_SP) {
         bt_emit_guest(c, ZYDIS_MNEMONIC_MOV, 2, (ZydisEncoderOperand[]){ eo_reg(op->reg.value), top });
@@ -92,16 +92,7 @@ void bt_rule_pop(struct bt_ctx *c)
 void bt_rule_leave(struct bt_ctx *c)
 {
     unsigned bytes = c->d->i.operand_width / 8;
-    ZydisEncoderOperand m;
-    if (c->flat) {
-        m = eo_mem(ZYDIS_REGISTER_EBP, 0, 0, 0, (uint16_t)bytes);
-    } else {
-        emit_insn(&c->e, ZYDIS_MNEMONIC_LEA, 0, true, 2,
-                  (ZydisEncoderOperand[]){ eo_reg(BT_R_ADDR), eo_mem(ZYDIS_REGISTER_EBP, 0, 0, 0, 0) });
-        emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_reg(BT_R_BASE), eo_vcpu(VCPU_SEG_BASE + 4 * SREG_SS, 4));
-        emit2(&c->e, ZYDIS_MNEMONIC_LEA, eo_reg(BT_R_ADDR), eo_mem(ZYDIS_REGISTER_R13, ZYDIS_REGISTER_R12, 1, 0, 0));
-        m = eo_mem(BT_R_ADDR, 0, 0, 0, (uint16_t)bytes);
-    }
+    ZydisEncoderOperand m = bt_seg_mem_at(c, SREG_SS, ZYDIS_REGISTER_EBP, 0, (uint16_t)bytes, false);
     bt_emit_guest(c, ZYDIS_MNEMONIC_MOV, 2, (ZydisEncoderOperand[]){ eo_reg(bt_data_reg(bytes)), m });
     emit_insn(&c->e, ZYDIS_MNEMONIC_LEA, 0, true, 2,
               (ZydisEncoderOperand[]){ eo_reg(ZYDIS_REGISTER_ESP), eo_mem(ZYDIS_REGISTER_EBP, 0, 0, (int32_t)bytes, 0) });
@@ -166,7 +157,7 @@ void bt_rule_popf(struct bt_ctx *c)
     }
     struct emitter *e = &c->e;
     unsigned bytes = c->d->i.operand_width / 8;
-    ZydisEncoderOperand top = bt_stack_mem(c, 0, (uint16_t)bytes);
+    ZydisEncoderOperand top = bt_stack_mem(c, 0, (uint16_t)bytes, false);
     if (bytes == 2) {
         bt_emit_guest(c, ZYDIS_MNEMONIC_MOVZX, 2, (ZydisEncoderOperand[]){ eo_reg(ZYDIS_REGISTER_R14D), top });
         emit2(e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R13D), eo_vcpu(VCPU_EFLAGS, 4));

@@ -97,10 +97,16 @@ void bt_rule_string(struct bt_ctx *c)
         bt_exit_callout(c); /* SI/DI/CX wrap at 64 KiB: the monitor emulates it */
         return;
     }
+
     bool rep = d->i.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE);
     bool src = bt_string_uses(d, ZYDIS_REGISTER_ESI);
     bool dst = bt_string_uses(d, ZYDIS_REGISTER_EDI);
     enum x86_sreg sseg = bt_string_src_seg(d);
+    uint32_t mode = c->tb->key.mode;
+    if ((src && (mode & TB_MODE_CHECK(sseg))) || (dst && (mode & TB_MODE_CHECK(SREG_ES)))) {
+        bt_exit_callout(c); /* limits to check on every element: the monitor emulates it */
+        return;
+    }
     if (rep)
         emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_ECX), eo_reg(ZYDIS_REGISTER_ECX));
     if (src)

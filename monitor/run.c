@@ -42,7 +42,6 @@ struct run_exit {
 
 int run_init(struct vm *vm, char *err, size_t errlen)
 {
-    vm->cpu.fault_desc.kind = EXIT_FAULT;
     if (vm->cfg.dump_path) {
         vm->dump_file = fopen(vm->cfg.dump_path, "w");
         if (!vm->dump_file) {
@@ -92,6 +91,14 @@ static void run_callout(struct vcpu *v, const struct exit_desc *x, struct run_ex
 
 static void run_host_fault(struct vcpu *v);
 
+/* The exception a translation raised (#UD, #NM, #GP(0)/#SS(0) from a
+ * segment check): exceptions with an error code push 0. */
+static struct event run_raise_event(const struct exit_desc *x)
+{
+    return (struct event){ .kind = x->event_kind, .vector = x->vector,
+                           .has_error = x86_vector_has_error(x->vector) };
+}
+
 /* A host page fault on the guest window: a write to a page holding
  * translated code (self-modifying code), or an access to a guest-physical
  * address with no RAM behind it. */
@@ -127,7 +134,7 @@ static void run_window_fault(struct vcpu *v, const struct host_fault *hf)
         if (x->kind == EXIT_CALLOUT)
             run_callout(v, x, &ignored);
         else if (x->kind == EXIT_RAISE)
-            run_raise(v, (struct event){ .kind = x->event_kind, .vector = x->vector });
+            run_raise(v, run_raise_event(x));
         bt_free_ephemeral(tb);
         return;
     }
@@ -186,7 +193,7 @@ static void run_handle_exit(struct vcpu *v, struct tblock *tb, struct exit_desc 
         break;
     case EXIT_RAISE:
         re->single_step = false;
-        run_raise(v, (struct event){ .kind = x->event_kind, .vector = x->vector });
+        run_raise(v, run_raise_event(x));
         break;
     case EXIT_FAULT:
         re->single_step = false;

@@ -90,6 +90,7 @@ static void signals_handle_guest_fault(int signo, siginfo_t *si, void *ucv)
     v->host_fault = (struct host_fault){ .signo = signo, .code = si->si_code,
                                          .addr = (uint64_t)(uintptr_t)si->si_addr,
                                          .trapno = (uint64_t)g[REG_TRAPNO], .err = (uint64_t)g[REG_ERR] };
+    v->fault_desc = (struct exit_desc){ .kind = EXIT_FAULT };
     v->exit_desc = (uint64_t)(uintptr_t)&v->fault_desc;
     /* Resume the monitor where bt_enter's frame unwinds, DF clear (ABI). */
     g[REG_RSP] = (greg_t)v->host_rsp;

@@ -101,6 +101,13 @@ struct vcpu {
     uint16_t guest_fcw;       /* guest x87 control word while the monitor runs */
     uint16_t host_fcw;        /* monitor x87 control word while the guest runs */
     uint32_t abi_pad1;
+    /* Offsets each segment accepts, derived from its cache by vcpu_set_seg():
+     * [sreg][0 = read, 1 = write][0 = lowest, 1 = highest valid offset].  An
+     * access of n bytes at offset o is allowed when lo <= o and o + n - 1 <= hi
+     * (64-bit arithmetic, so wrapping past 4 GiB fails too).  A forbidden
+     * kind of access has lo = 1, hi = 0.  Translated code checks them inline
+     * for the segments the block key marks restricted. */
+    uint64_t seg_bounds[SREG_COUNT][2][2];
 
     /* ---- Architectural state kept only by the monitor. ---- */
     struct seg_cache seg[SREG_COUNT]; /* ES CS SS DS FS GS (enum x86_sreg) */
@@ -148,6 +155,7 @@ _Static_assert(offsetof(struct vcpu, guest_mxcsr) == VCPU_GUEST_MXCSR, "vcpu ABI
 _Static_assert(offsetof(struct vcpu, host_mxcsr) == VCPU_HOST_MXCSR, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, guest_fcw) == VCPU_GUEST_FCW, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, host_fcw) == VCPU_HOST_FCW, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, seg_bounds) == VCPU_SEG_BOUNDS, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, seg) >= VCPU_ABI_END, "vcpu ABI");
 
 static inline uint32_t vcpu_get_eflags(const struct vcpu *v)
@@ -166,11 +174,45 @@ static inline uint32_t vcpu_iopl(const struct vcpu *v)
     return (v->eflags & EFLAGS_IOPL) >> EFLAGS_IOPL_SHIFT;
 }
 
-/* Set a segment register's cache and the copy generated code reads. */
+/* The offsets segment cache c accepts for reads and writes (SDM Vol. 3A
+ * §5.3 limit checking, §5.4 type checking): expand-down data segments accept
+ * (limit, 0xffff or 0xffffffff]; execute-only code cannot be read and code
+ * never written; read-only data cannot be written; a null (unusable) or
+ * not-present segment accepts nothing. */
+static inline void vcpu_seg_bounds(const struct seg_cache *c, uint64_t b[2][2])
+{
+    const uint64_t none_lo = 1, none_hi = 0;
+    bool usable = !(c->attr & SEG_ATTR_UNUSABLE) && (c->attr & SEG_ATTR_P) && (c->attr & SEG_ATTR_S);
+    bool code = c->attr & SEG_ATTR_CODE;
+    bool can_read = usable && (!code || (c->attr & SEG_ATTR_RW));
+    bool can_write = usable && !code && (c->attr & SEG_ATTR_RW);
+    uint64_t lo = 0, hi = c->limit;
+    if (!code && (c->attr & SEG_ATTR_DC)) { /* expand-down */
+        lo = (uint64_t)c->limit + 1;
+        hi = (c->attr & SEG_ATTR_DB) ? 0xffffffffu : 0xffffu;
+    }
+    b[0][0] = can_read ? lo : none_lo;
+    b[0][1] = can_read ? hi : none_hi;
+    b[1][0] = can_write ? lo : none_lo;
+    b[1][1] = can_write ? hi : none_hi;
+}
+
+/* Set a segment register's cache and the copies generated code reads. */
 static inline void vcpu_set_seg(struct vcpu *v, enum x86_sreg s, struct seg_cache c)
 {
     v->seg[s] = c;
     v->seg_base[s] = c.base;
+    vcpu_seg_bounds(&c, v->seg_bounds[s]);
+}
+
+/* Does segment s accept every offset for reads (and, unless it is CS, for
+ * writes)?  Then translated code needs no checks for it. */
+static inline bool vcpu_seg_unrestricted(const struct vcpu *v, enum x86_sreg s)
+{
+    const uint64_t(*b)[2] = v->seg_bounds[s];
+    bool reads = b[0][0] == 0 && b[0][1] == 0xffffffffu;
+    bool writes = b[1][0] == 0 && b[1][1] == 0xffffffffu;
+    return reads && (writes || s == SREG_CS);
 }
 
 /* Put the vCPU in the state multiboot v1 specifies at kernel entry (§3.2):

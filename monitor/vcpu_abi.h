@@ -20,4 +20,5 @@
 #define VCPU_HOST_MXCSR  0x94 /* uint32_t host_mxcsr */
 #define VCPU_GUEST_FCW   0x98 /* uint16_t guest_fcw */
 #define VCPU_HOST_FCW    0x9a /* uint16_t host_fcw */
-#define VCPU_ABI_END    0xa0
+#define VCPU_SEG_BOUNDS  0xa0 /* uint64_t seg_bounds[6][2][2]: [sreg][write][lo, hi] */
+#define VCPU_ABI_END    0x160

@@ -81,6 +81,12 @@ enum x86_vector {
     VEC_XM = 19, /* SIMD floating point          fault */
 };
 
+/* Exceptions that push an error code (SDM Vol. 3A Table 6-1). */
+static inline int x86_vector_has_error(unsigned vector)
+{
+    return vector == VEC_DF || (vector >= VEC_TS && vector <= VEC_PF) || vector == VEC_AC;
+}
+
 /* Page-fault error code bits (SDM Vol. 3A §4.7). */
 #define PFEC_P    0x01u
 #define PFEC_W    0x02u

@@ -153,6 +153,9 @@ struct tb_key tc_current_key(const struct vcpu *v)
         k.mode |= TB_MODE_CR0_EM;
     if (v->cr0 & CR0_MP)
         k.mode |= TB_MODE_CR0_MP;
+    for (int s = 0; s < SREG_COUNT; s++)
+        if (!vcpu_seg_unrestricted(v, (enum x86_sreg)s))
+            k.mode |= TB_MODE_CHECK(s);
     k.pfn = (k.cs_base + k.eip) / GMEM_PAGE_SIZE; /* paging off: linear = physical */
     return k;
 }
