@@ -57,6 +57,12 @@ void rt_trap(struct rt_frame *f)
         f->eip = rt_resume;
         f->eflags &= ~FL_TF;
         rt_resume = 0;
+        /* The code at rt_resume (RT_TRY_END) writes memory through DS before
+         * the test restores its segments: when the exception was caused by a
+         * null or limited DS/ES in ring 0, resume with the flat ones, or that
+         * write faults again (on a CPU that checks limits). */
+        if ((f->cs & 3) == 0)
+            f->ds = f->es = SEL_KDATA;
         return;
     }
     rt_ok(0, "unexpected exception, vector %u error 0x%x at eip 0x%08x", f->vector, f->error,
