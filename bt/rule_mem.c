@@ -130,6 +130,12 @@ bool bt_guest_mem(struct bt_ctx *c, const ZydisDecodedOperand *op, int32_t esp_b
     enum x86_sreg s = bt_sreg_of(op->mem.segment);
     uint16_t size = (uint16_t)(op->size / 8);
     int64_t disp = op->mem.disp.value;
+    if (s == SREG_CS && bt_operand_writes(op)) {
+        /* Code segments are never writable in protected mode (SDM Vol. 3A
+         * §5.4.1): the instruction always faults. */
+        bt_exit_raise(c, VEC_GP, EV_FAULT, c->d->eip);
+        c->ended = false; /* what follows is never reached */
+    }
     if (op->mem.base == ZYDIS_REGISTER_ESP)
         disp += esp_bias;
     if (c->d->i.address_width == 16) {

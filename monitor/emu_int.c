@@ -16,7 +16,7 @@
 static enum emu_status emu_soft_event(struct vcpu *v, const struct decoded_insn *d, struct event *ev,
                                       uint8_t kind, uint8_t vector)
 {
-    *ev = (struct event){ .kind = kind, .vector = vector };
+    *ev = (struct event){ .kind = kind, .vector = vector, .insn_len = d->i.length };
     v->eip = emu_next_eip(v, d);
     return EMU_EVENT;
 }

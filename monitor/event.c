@@ -242,6 +242,13 @@ void cpu_deliver_event(struct vcpu *v, const struct event *ev)
         }
         if (fault.has_error && event_selector_error(fault.vector) && !event_is_software(&cur))
             fault.error_code |= 1; /* EXT (§6.13) */
+        /* A fault while delivering int n/int3/into is a fault of that
+         * instruction: the pushed EIP points at it again (SDM Vol. 2 INT n,
+         * "Protected Mode Exceptions"). */
+        if (cur.kind == EV_SOFT_INT && cur.insn_len) {
+            v->eip -= cur.insn_len;
+            cur.insn_len = 0;
+        }
         enum event_class first = event_classify(&cur), second = event_classify(&fault);
         if (first == EVC_DOUBLE_FAULT) {
             /* Any fault while calling the #DF handler: shutdown (§6.15, Interrupt 8). */

@@ -56,6 +56,8 @@ struct event {
     bool has_error;     /* push error_code */
     uint32_t error_code;
     uint32_t cr2;       /* for #PF: faulting linear address (written to CR2 at delivery) */
+    uint8_t insn_len;   /* EV_SOFT_INT: length of the int instruction, so that a fault
+                           while delivering it is reported on the instruction itself */
 };
 
 static inline struct event event_fault(uint8_t vector, bool has_error, uint32_t error_code)
