@@ -214,6 +214,17 @@ void diff_gen_init(struct diff_gen *g)
     ZydisDecoderInit(&g->dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
 }
 
+bool diff_gen_exclude(struct diff_gen *g, const char *name)
+{
+    for (unsigned f = 0; f < diff_family_count; f++) {
+        if (strcmp(diff_families[f].name, name) == 0) {
+            g->exclude |= 1u << f;
+            return true;
+        }
+    }
+    return false;
+}
+
 uint64_t diff_gen_enum_count(void)
 {
     uint64_t n = 0;
@@ -265,6 +276,8 @@ static bool gen_case_enum(struct diff_gen *g, uint64_t index)
             index -= n;
             continue;
         }
+        if (g->exclude & 1u << f)
+            return false;
         snprintf(g->c->family, sizeof g->c->family, "%s", fam->name);
         if (fam->n_flagsets > 1)
             g->c->eflags = gen_flagsets[(index % fam->n_flagsets) % 8];
@@ -324,12 +337,13 @@ static unsigned gen_pick_family(struct diff_gen *g)
 {
     unsigned total = 0;
     for (unsigned f = 0; f < diff_family_count; f++)
-        total += diff_families[f].weight;
+        total += g->exclude & 1u << f ? 0 : diff_families[f].weight;
     unsigned r = diff_rng_below(&g->rng, total);
     for (unsigned f = 0; f < diff_family_count; f++) {
-        if (r < diff_families[f].weight)
+        unsigned w = g->exclude & 1u << f ? 0 : diff_families[f].weight;
+        if (r < w)
             return f;
-        r -= diff_families[f].weight;
+        r -= w;
     }
     return 0;
 }

@@ -63,6 +63,7 @@ struct diff_gen {
     struct diff_item *it;  /* item being emitted */
     uint32_t busy;         /* registers the current item already uses (bit per register) */
     ZydisDecoder dec;      /* 32-bit decoder for the flag analysis */
+    uint32_t exclude;      /* families (bit = row) left out of both modes */
 };
 
 struct diff_family {
@@ -78,6 +79,8 @@ extern const struct diff_family diff_families[];
 extern const unsigned diff_family_count;
 
 void diff_gen_init(struct diff_gen *g);
+/* Leave the family called `name` out; false if there is none. */
+bool diff_gen_exclude(struct diff_gen *g, const char *name);
 /* Number of enumerated cases. */
 uint64_t diff_gen_enum_count(void);
 /* Build case `index` of `mode` for `seed`.  Returns false if the family

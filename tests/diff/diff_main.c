@@ -40,7 +40,7 @@ enum against { AGAINST_BTVISOR, AGAINST_NATIVE, AGAINST_PERTURBED };
 struct options {
     uint64_t seed;            /* --seed */
     bool run_enum;            /* --enum / --ci */
-    const char *family;       /* --family: only this enumerated row */
+    const char *family;       /* --family: only this row (enumerated and in random sequences) */
     uint64_t n_random;        /* --random N */
     bool one;                 /* --case given */
     enum diff_mode one_mode;  /* its mode */
@@ -50,6 +50,8 @@ struct options {
     unsigned max_reports;     /* --max-reports */
     bool shrink;              /* not --no-shrink */
     bool verbose;             /* -v: report passing single cases too */
+    const char *exclude[8];   /* --exclude FAMILY */
+    unsigned n_exclude;
 };
 
 struct tally {
@@ -216,8 +218,6 @@ static void main_batch(struct driver *d, enum diff_mode mode, uint64_t first, un
         if (!diff_gen_case(&d->gen, mode, d->opt.seed, first + i, c) ||
             !diff_case_assemble(c, &d->codes[m]))
             continue; /* nothing generated (e.g. every item dropped) */
-        if (d->opt.family && strcmp(c->family, d->opt.family) != 0)
-            continue;
         m++;
     }
     if (m == 0)
@@ -260,7 +260,8 @@ static void main_usage(FILE *out)
     fprintf(out,
             "usage: btv-difftest [--ci] [--enum] [--family NAME] [--random N] [--seed S]\n"
             "                    [--case enum:I|random:I [-v]] [--against btvisor|native|perturbed]\n"
-            "                    [--runner PATH] [--max-reports K] [--no-shrink] [--list]\n");
+            "                    [--exclude FAMILY]... [--runner PATH] [--max-reports K] [--no-shrink]\n"
+            "                    [--list]\n");
 }
 
 static void main_list(void)
@@ -313,6 +314,7 @@ static int main_parse(struct options *o, int argc, char **argv)
         else if (!strcmp(a, "--seed")) o->seed = strtoull(val, NULL, 0);
         else if (!strcmp(a, "--random")) o->n_random = strtoull(val, NULL, 0);
         else if (!strcmp(a, "--family")) { o->family = val; o->run_enum = true; }
+        else if (!strcmp(a, "--exclude") && o->n_exclude < 8) o->exclude[o->n_exclude++] = val;
         else if (!strcmp(a, "--max-reports")) o->max_reports = (unsigned)strtoul(val, NULL, 0);
         else if (!strcmp(a, "--runner")) snprintf(o->runner, sizeof o->runner, "%s", val);
         else if (!strcmp(a, "--case")) { if (!main_parse_case(o, val)) { main_usage(stderr); return -1; } }
@@ -351,6 +353,19 @@ int main(int argc, char **argv)
     if (!d || main_parse(&d->opt, argc, argv) < 0)
         return 2;
     diff_gen_init(&d->gen);
+    for (unsigned f = 0; d->opt.family && f < diff_family_count; f++)
+        if (strcmp(diff_families[f].name, d->opt.family) != 0)
+            diff_gen_exclude(&d->gen, diff_families[f].name);
+    if (d->opt.family && d->gen.exclude == (1u << diff_family_count) - 1) {
+        fprintf(stderr, "btv-difftest: no family '%s' (see --list)\n", d->opt.family);
+        return 2;
+    }
+    for (unsigned i = 0; i < d->opt.n_exclude; i++) {
+        if (!diff_gen_exclude(&d->gen, d->opt.exclude[i])) {
+            fprintf(stderr, "btv-difftest: no family '%s' (see --list)\n", d->opt.exclude[i]);
+            return 2;
+        }
+    }
     for (unsigned i = 0; i < MAIN_BATCH; i++) {
         d->nat[i] = malloc(sizeof *d->nat[i]);
         d->oth[i] = malloc(sizeof *d->oth[i]);
@@ -358,6 +373,7 @@ int main(int argc, char **argv)
     d->scratch[0] = malloc(sizeof *d->scratch[0]);
     d->scratch[1] = malloc(sizeof *d->scratch[1]);
     char err[512];
+    d->other.verbose = d->opt.verbose;
     if (diff_peer_start(&d->native, DIFF_PEER_NATIVE, d->opt.runner, NULL, err, sizeof err) < 0 ||
         diff_peer_start(&d->other, d->opt.against == AGAINST_BTVISOR ? DIFF_PEER_BTVISOR : DIFF_PEER_NATIVE,
                         d->opt.runner, NULL, err, sizeof err) < 0) {

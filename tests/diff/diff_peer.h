@@ -11,6 +11,7 @@
  *   diff_peer_run(&p, cases, codes, states, n);
  */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -26,6 +27,7 @@ struct diff_peer {
     int to_fd;                 /* cases go here (child's stdin) */
     int from_fd;               /* results come from here (child's stdout) */
     unsigned restarts;         /* how often it had to be restarted */
+    bool verbose;              /* keep the btvisor child's stderr */
 };
 
 int diff_peer_start(struct diff_peer *p, enum diff_peer_kind kind, const char *runner,
