@@ -57,12 +57,14 @@ static void test_accesses(void)
                  : : : "memory");
     rt_expect_trap(13, SEL_KDATA, ex_at, "jmp far to a data segment: #GP(sel)");
 
-    /* SS with base 0 and a byte limit 0x100 above ESP: pushes stay inside,
-     * an access 0x200 above ESP is beyond it. */
+    /* SS with base 0 whose limit ends on the 4 KiB page holding ESP: the
+     * exception frame pushed below ESP stays inside, an access 0x2000 above
+     * ESP is beyond it.  (A byte-granular limit cannot reach ESP near 1 MiB:
+     * the descriptor's limit field has only 20 bits.) */
     asm volatile("movl %%esp, %0" : "=r"(esp));
-    rt_gdt_set(SEL_LIMITED_SS >> 3, 0, esp + 0x100, ACC_DATA0, FLG_BYTE32);
+    rt_gdt_set(SEL_LIMITED_SS >> 3, 0, esp >> 12, ACC_DATA0, FLG_4K32);
     rt_trap_reset();
-    asm volatile(RT_TRY_BEGIN "movl $1f, ex_at\n\tmovw %w0, %%ss\n1:\tmovl 0x200(%%esp), %%eax"
+    asm volatile(RT_TRY_BEGIN "movl $1f, ex_at\n\tmovw %w0, %%ss\n1:\tmovl 0x2000(%%esp), %%eax"
                  RT_TRY_END "\n\tmovw %w1, %%ss"
                  : : "r"(SEL_LIMITED_SS), "r"(SEL_KDATA) : "eax", "memory");
     ex_expect_sdm("QEMU TCG does not check segment limits", 12, 0, ex_at,
