@@ -58,6 +58,12 @@ static int board_init_debugexit(struct vm *vm, const struct serial_config *com1,
     return debugexit_init(vm, err, errlen);
 }
 
+static int board_init_pci(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
+{
+    (void)com1;
+    return pci_init(vm, err, errlen);
+}
+
 /* The board's devices, in the order they are created. */
 static const struct board_device {
     const char *name;
@@ -66,6 +72,7 @@ static const struct board_device {
     { "post", board_init_post },
     { "isa-debug-exit", board_init_debugexit },
     { "com1", board_init_com1 },
+    { "pci", board_init_pci },
 };
 
 int board_init(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devices/pci.h"
 #include "devices/portio.h"
 
 struct vm;
@@ -28,6 +29,7 @@ struct board {
     struct port_bus bus;
     struct uart *com1;      /* 16550A at 0x3f8, IRQ 4 */
     uint8_t post_code;      /* last value written to port 0x80 (POST diagnostics) */
+    struct pci_bus pci;     /* configuration mechanism #1 and the host bridge */
 };
 
 /* Returns 0, or -1 with a message in err. */
@@ -41,3 +43,4 @@ void board_poll(struct vm *vm);
  * registers its ports on vm->board.bus.  Return 0, or -1 with a message. */
 int post_init(struct vm *vm, char *err, size_t errlen);       /* misc_ports.c: port 0x80 */
 int debugexit_init(struct vm *vm, char *err, size_t errlen);  /* debugexit.c: port 0xf4 */
+int pci_init(struct vm *vm, char *err, size_t errlen);        /* pci.c: ports 0xcf8-0xcff */
