@@ -176,3 +176,6 @@ enum emu_status emu_rdmsr(struct vcpu *v, const struct decoded_insn *d, struct e
 enum emu_status emu_wrmsr(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_rdtsc(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_rdpmc(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+
+/* ---- emu_string.c: movs, stos, lods, cmps, scas ---- */
+enum emu_status emu_string(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
