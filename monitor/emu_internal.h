@@ -129,6 +129,9 @@ enum emu_status emu_out(struct vcpu *v, const struct decoded_insn *d, struct eve
 enum emu_status emu_ins(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_outs(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 
+/* ---- emu_loop.c: loop, loope, loopne, jcxz, jecxz ---- */
+enum emu_status emu_loop(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+
 /* ---- emu_int.c: software interrupts ---- */
 enum emu_status emu_int(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_int3(struct vcpu *v, const struct decoded_insn *d, struct event *ev);

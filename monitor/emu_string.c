@@ -120,7 +120,9 @@ static bool emu_string_zf_stops(const struct vcpu *v, const struct decoded_insn 
 enum emu_status emu_string(struct vcpu *v, const struct decoded_insn *d, struct event *ev)
 {
     const ZydisDecodedOperand *mem = emu_mem_operand(d);
-    if (!mem)
+    /* movsd and cmpsd are also SSE2 mnemonics (movsd xmm0, [eax]): those
+     * are not string instructions. */
+    if (!mem || d->i.meta.category != ZYDIS_CATEGORY_STRINGOP)
         return emu_unsupported(v, d);
     struct emu_str s = emu_str_of(d, mem);
     enum emu_string_kind k = emu_string_kind_of(d->i.mnemonic);

@@ -107,6 +107,12 @@ static const struct emu_rule emu_rules[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
     [ZYDIS_MNEMONIC_OUTSB] = { emu_outs, EMU_CLS_IO },
     [ZYDIS_MNEMONIC_OUTSW] = { emu_outs, EMU_CLS_IO },
     [ZYDIS_MNEMONIC_OUTSD] = { emu_outs, EMU_CLS_IO },
+    /* loops counting in CX (16-bit address size) (emu_loop.c) */
+    [ZYDIS_MNEMONIC_LOOP] = { emu_loop, EMU_CLS_OTHER },
+    [ZYDIS_MNEMONIC_LOOPE] = { emu_loop, EMU_CLS_OTHER },
+    [ZYDIS_MNEMONIC_LOOPNE] = { emu_loop, EMU_CLS_OTHER },
+    [ZYDIS_MNEMONIC_JCXZ] = { emu_loop, EMU_CLS_OTHER },
+    [ZYDIS_MNEMONIC_JECXZ] = { emu_loop, EMU_CLS_OTHER },
     /* halt (emu_misc.c) */
     [ZYDIS_MNEMONIC_HLT] = { emu_hlt, EMU_CLS_HLT },
     /* software interrupts (emu_int.c) */
@@ -140,6 +146,10 @@ static const struct emu_rule emu_rules[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
     [ZYDIS_MNEMONIC_WRMSR] = { emu_wrmsr, EMU_CLS_MSR },
     [ZYDIS_MNEMONIC_RDTSC] = { emu_rdtsc, EMU_CLS_OTHER },
     [ZYDIS_MNEMONIC_RDPMC] = { emu_rdpmc, EMU_CLS_OTHER },
+    /* not in this CPU model's CPUID (no RDTSCP, no MONITOR): #UD (emu_misc.c) */
+    [ZYDIS_MNEMONIC_RDTSCP] = { emu_invalid_opcode, EMU_CLS_OTHER },
+    [ZYDIS_MNEMONIC_MONITOR] = { emu_invalid_opcode, EMU_CLS_OTHER },
+    [ZYDIS_MNEMONIC_MWAIT] = { emu_invalid_opcode, EMU_CLS_OTHER },
     /* fast system calls are not advertised by CPUID: #UD (emu_misc.c) */
     [ZYDIS_MNEMONIC_SYSENTER] = { emu_invalid_opcode, EMU_CLS_OTHER },
     [ZYDIS_MNEMONIC_SYSEXIT] = { emu_invalid_opcode, EMU_CLS_OTHER },

@@ -334,6 +334,66 @@ static void test_absent_instructions(void **state)
     assert_emu_fault_noerr(v, ev, VEC_UD, 0x0f, 0x05);
     assert_emu_fault_noerr(v, ev, VEC_UD, 0x0f, 0x07);
     assert_emu_fault(v, ev, VEC_GP, 0, 0x0f, 0x33);
+    assert_emu_fault_noerr(v, ev, VEC_UD, 0x0f, 0x01, 0xf9); /* rdtscp */
+    assert_emu_fault_noerr(v, ev, VEC_UD, 0x0f, 0x01, 0xc8); /* monitor */
+    assert_emu_fault_noerr(v, ev, VEC_UD, 0x0f, 0x01, 0xc9); /* mwait */
+}
+
+/* loop/loope/loopne/jcxz with a 16-bit address size count in CX only. */
+static void test_loop_cx(void **state)
+{
+    struct vcpu *v = fx_cpu(state);
+    struct event ev;
+    v->gpr[GPR_ECX] = 0xabcd0002;
+    assert_int_equal(EMU(v, &ev, 0x67, 0xe2, 0xf0), EMU_NEXT); /* a16 loop -16: taken */
+    assert_int_equal(v->gpr[GPR_ECX], 0xabcd0001);
+    assert_int_equal(v->eip, FX_EIP + 3 - 16);
+    v->eip = FX_EIP;
+    assert_int_equal(EMU(v, &ev, 0x67, 0xe2, 0xf0), EMU_NEXT); /* CX 1 -> 0: falls through */
+    assert_int_equal(v->gpr[GPR_ECX], 0xabcd0000);
+    assert_int_equal(v->eip, FX_EIP + 3);
+    /* CX wraps from 0 to 0xffff and the upper half stays. */
+    v->eip = FX_EIP;
+    assert_int_equal(EMU(v, &ev, 0x67, 0xe2, 0x10), EMU_NEXT);
+    assert_int_equal(v->gpr[GPR_ECX], 0xabcdffff);
+    assert_int_equal(v->eip, FX_EIP + 3 + 0x10);
+    /* loope stops on ZF = 0, loopne on ZF = 1 (the count still moves). */
+    v->eip = FX_EIP;
+    vcpu_set_eflags(v, EFLAGS_FIXED);
+    assert_int_equal(EMU(v, &ev, 0x67, 0xe1, 0x10), EMU_NEXT);
+    assert_int_equal(v->eip, FX_EIP + 3);
+    assert_int_equal(v->gpr[GPR_ECX], 0xabcdfffe);
+    v->eip = FX_EIP;
+    assert_int_equal(EMU(v, &ev, 0x67, 0xe0, 0x10), EMU_NEXT);
+    assert_int_equal(v->eip, FX_EIP + 3 + 0x10);
+    /* jcxz looks at CX only and does not count. */
+    v->eip = FX_EIP;
+    v->gpr[GPR_ECX] = 0x12340000;
+    assert_int_equal(EMU(v, &ev, 0x67, 0xe3, 0x20), EMU_NEXT);
+    assert_int_equal(v->eip, FX_EIP + 3 + 0x20);
+    assert_int_equal(v->gpr[GPR_ECX], 0x12340000);
+    v->eip = FX_EIP;
+    assert_int_equal(EMU(v, &ev, 0xe3, 0x20), EMU_NEXT); /* jecxz: ECX != 0 */
+    assert_int_equal(v->eip, FX_EIP + 2);
+    /* A target past the CS limit is #GP(0) and the count is not committed. */
+    fx_set_gdt(v, SEL_FREE, mkdesc(0, 0x1240, AB_CODE0, 0x4));
+    fx_load(v, SREG_CS, SEL_FREE);
+    v->eip = FX_EIP;
+    v->gpr[GPR_ECX] = 5;
+    assert_emu_fault(v, ev, VEC_GP, 0, 0xe2, 0x20);
+    assert_int_equal(v->gpr[GPR_ECX], 5);
+}
+
+/* The SSE2 movsd/cmpsd share a mnemonic with the string instructions and
+ * must not be taken for them. */
+static void test_sse_movsd_not_string(void **state)
+{
+    struct vcpu *v = fx_cpu(state);
+    struct event ev;
+    v->gpr[GPR_EAX] = 0x8000;
+    assert_int_equal(EMU(v, &ev, 0xf2, 0x0f, 0x10, 0x00), EMU_STOP);
+    assert_non_null(strstr(v->vm->exit_message, "movsd xmm0"));
+    assert_int_equal(v->gpr[GPR_ESI], 0);
 }
 
 int main(void)
@@ -343,6 +403,7 @@ int main(void)
         FX_TEST(test_enter_nested32), FX_TEST(test_enter_nested16),  FX_TEST(test_enter_fault),
         FX_TEST(test_bound),          FX_TEST(test_cpuid_model),     FX_TEST(test_msr_round_trips),
         FX_TEST(test_msr_gp),         FX_TEST(test_tsc),             FX_TEST(test_absent_instructions),
+        FX_TEST(test_loop_cx),        FX_TEST(test_sse_movsd_not_string),
     };
     return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
 }
