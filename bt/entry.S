@@ -14,7 +14,8 @@
  * position independent; the translation cache copies it into the code arena
  * so that blocks reach it with a rel32 jump.
  *
- * The MXCSR and x87 control word are swapped on the way in and out.
+ * The guest's x87/SSE registers are loaded on the way in and saved on the
+ * way out (FXSAVE64 into vcpu->fpu); the monitor's control words are kept.
  *
  * After a host signal in translated code the handler has already saved the
  * guest state; it resumes at bt_resume with RSP = v->host_rsp and RAX = the
@@ -24,6 +25,14 @@
 
 /* CF PF AF ZF SF OF and DF: the flags that live in the host RFLAGS. */
 #define HOST_LIVE_FLAGS 0xcd5
+
+/* Keep the guest's x87/SSE registers in the vCPU and give the monitor a
+ * clean x87 stack (the host ABI wants it empty) and its control words. */
+#define SAVE_GUEST_FPU \
+    fxsave64 VCPU_FPU(%r15); \
+    fninit; \
+    ldmxcsr VCPU_HOST_MXCSR(%r15); \
+    fldcw VCPU_HOST_FCW(%r15)
 
     .text
     .globl bt_enter
@@ -40,8 +49,7 @@ bt_enter:
     mov %rsp, VCPU_HOST_RSP(%r15)
     stmxcsr VCPU_HOST_MXCSR(%r15)
     fnstcw VCPU_HOST_FCW(%r15)
-    ldmxcsr VCPU_GUEST_MXCSR(%r15)
-    fldcw VCPU_GUEST_FCW(%r15)
+    fxrstor64 VCPU_FPU(%r15)        /* the guest's x87/SSE registers */
     mov %rsi, %r14
     mov VCPU_EFLAGS(%r15), %eax
     and $HOST_LIVE_FLAGS, %eax
@@ -70,10 +78,7 @@ bt_exit_begin:
     mov %esi, VCPU_GPR+24(%r15)
     mov %edi, VCPU_GPR+28(%r15)
     mov VCPU_HOST_RSP(%r15), %rsp
-    stmxcsr VCPU_GUEST_MXCSR(%r15)
-    fnstcw VCPU_GUEST_FCW(%r15)
-    ldmxcsr VCPU_HOST_MXCSR(%r15)
-    fldcw VCPU_HOST_FCW(%r15)
+    SAVE_GUEST_FPU
     pushfq
     pop %rax
     and $HOST_LIVE_FLAGS, %eax
@@ -97,10 +102,7 @@ bt_exit_end:
     .globl bt_resume
     .type bt_resume, @function
 bt_resume:
-    stmxcsr VCPU_GUEST_MXCSR(%r15)  /* sigreturn restored the guest's FPU state */
-    fnstcw VCPU_GUEST_FCW(%r15)
-    ldmxcsr VCPU_HOST_MXCSR(%r15)
-    fldcw VCPU_HOST_FCW(%r15)
+    SAVE_GUEST_FPU                  /* sigreturn restored the guest's FPU state */
     add $8, %rsp
     pop %r15
     pop %r14

@@ -142,6 +142,14 @@ enum bt_rule classify_insn(const struct decoded_insn *d, enum callout_kind *kind
         if (far)
             return RULE_CALLOUT;
         break;
+    case ZYDIS_MNEMONIC_MOVSD:
+    case ZYDIS_MNEMONIC_CMPSD:
+        /* Zydis names the SSE2 scalar-double move and compare (F2 0F 10/11,
+         * F2 0F C2) like the string instructions; only the base-ISA ones
+         * are string operations. */
+        if (d->i.meta.isa_ext != ZYDIS_ISA_EXT_BASE)
+            rule = RULE_DEFAULT;
+        break;
     case ZYDIS_MNEMONIC_RET:
         if (far) { /* retf decodes as RET with a far branch type */
             *kind = CO_FAR_TRANSFER;

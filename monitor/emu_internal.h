@@ -94,6 +94,10 @@ bool emu_mem_read(struct vcpu *v, const struct decoded_insn *d, const ZydisDecod
                   uint32_t delta, uint32_t *value, unsigned size, struct event *ev);
 bool emu_mem_write(struct vcpu *v, const struct decoded_insn *d, const ZydisDecodedOperand *op,
                    uint32_t delta, uint32_t value, unsigned size, struct event *ev);
+/* Check that all `size` bytes of a memory operand may be written (segment
+ * limit and type), before a store made of several pieces begins. */
+bool emu_mem_check_write(struct vcpu *v, const struct decoded_insn *d, const ZydisDecodedOperand *op,
+                         unsigned size, struct event *ev);
 
 /* ---- emulate.c ---- */
 

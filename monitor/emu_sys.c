@@ -42,8 +42,10 @@ enum emu_status emu_sgdt_sidt(struct vcpu *v, const struct decoded_insn *d, stru
         return emu_raise(ev, event_ud());
     const struct dtr *t = d->i.mnemonic == ZYDIS_MNEMONIC_SGDT ? &v->gdtr : &v->idtr;
     /* Both operand sizes store the full 32-bit base on processors after
-     * the 286 (SDM Vol. 2 SGDT: "Full 32-bit base address stored"). */
-    if (!emu_mem_write(v, d, m, 0, t->limit, 2, ev) || !emu_mem_write(v, d, m, 2, t->base, 4, ev))
+     * the 286 (SDM Vol. 2 SGDT: "Full 32-bit base address stored").  The
+     * whole 6-byte image is checked first so a limit fault writes nothing. */
+    if (!emu_mem_check_write(v, d, m, 6, ev) || !emu_mem_write(v, d, m, 0, t->limit, 2, ev) ||
+        !emu_mem_write(v, d, m, 2, t->base, 4, ev))
         return EMU_EVENT;
     return emu_next(v, d);
 }

@@ -21,7 +21,9 @@
 #include "monitor/vcpu.h"
 
 enum emu_status {
-    EMU_NEXT,        /* done; v->eip is the next instruction or the branch target */
+    EMU_NEXT,        /* done; v->eip is the next instruction or the branch target
+                        (or, for a long rep string instruction that yielded to let
+                        interrupts in, still the instruction: just continue at v->eip) */
     EMU_EVENT,       /* *ev must be delivered.  EV_FAULT: v->eip unchanged (the
                         instruction); EV_TRAP / EV_SOFT_INT: v->eip already past it */
     EMU_HALT,        /* hlt executed; v->eip is past it, v->halted set */

@@ -119,6 +119,14 @@ bool emu_mem_write(struct vcpu *v, const struct decoded_insn *d, const ZydisDeco
     return seg_write(v, s, ea, raw, size, ev);
 }
 
+bool emu_mem_check_write(struct vcpu *v, const struct decoded_insn *d, const ZydisDecodedOperand *op,
+                         unsigned size, struct event *ev)
+{
+    enum x86_sreg s;
+    uint32_t lin, ea = emu_effective_address(v, d, op, &s);
+    return seg_linear(v, s, ea, size, true, &lin, ev);
+}
+
 /* Bytes an operand reads or writes: 1, 2 or 4 (wider memory operands are
  * read in pieces by their handlers). */
 static unsigned emu_operand_bytes(const ZydisDecodedOperand *op)

@@ -16,6 +16,19 @@ static struct seg_cache vcpu_flat_segment(uint16_t sel, uint32_t type)
                                .attr = type | SEG_ATTR_S | SEG_ATTR_P | SEG_ATTR_DB | SEG_ATTR_G };
 }
 
+/* The x87 and SSE state after FNINIT and at power-up: control word 0x037f
+ * (all exceptions masked, 64-bit precision), every register empty (abridged
+ * tag word 0), MXCSR 0x1f80 (SDM Vol. 1 §8.1.5, §10.2.3.1; FXSAVE layout in
+ * Vol. 2A FXSAVE, Table 3-53). */
+void vcpu_reset_fpu(struct vcpu *v)
+{
+    memset(v->fpu, 0, sizeof v->fpu);
+    uint16_t fcw = 0x037f;
+    uint32_t mxcsr = 0x1f80;
+    memcpy(&v->fpu[0], &fcw, sizeof fcw);
+    memcpy(&v->fpu[24], &mxcsr, sizeof mxcsr);
+}
+
 void vcpu_reset_multiboot(struct vcpu *v, uint32_t entry, uint32_t eax, uint32_t ebx)
 {
     struct vm *vm = v->vm;
@@ -41,8 +54,7 @@ void vcpu_reset_multiboot(struct vcpu *v, uint32_t entry, uint32_t eax, uint32_t
     v->dr[6] = 0xffff0ff0u;
     v->dr[7] = 0x400;
     v->cpl = 0;
-    v->guest_mxcsr = 0x1f80; /* power-up values (SDM Vol. 1 §10.2.3.1, §8.1.5) */
-    v->guest_fcw = 0x037f;
+    vcpu_reset_fpu(v);
     v->apic_base = 0xfee00000u | (1u << 8); /* BSP flag; the APIC itself is not advertised */
     v->pat = 0x0007040600070406ull;           /* power-up value (SDM Vol. 3A §11.12.4) */
 }

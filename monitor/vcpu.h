@@ -95,14 +95,11 @@ struct vcpu {
     uint32_t seg_base[SREG_COUNT]; /* copy of seg[i].base for generated code */
     void *ibl;                /* indirect-branch lookup table (tcache/ibl.h) */
     uint64_t scratch[4];      /* spill slots for generated code */
-    /* The SSE and x87 control words are swapped at every world switch, so
-     * that a guest that unmasks floating-point exceptions or changes rounding
-     * never affects the monitor's own C code (and the other way round). */
-    uint32_t guest_mxcsr;     /* guest MXCSR while the monitor runs */
-    uint32_t host_mxcsr;      /* monitor MXCSR while the guest runs */
-    uint16_t guest_fcw;       /* guest x87 control word while the monitor runs */
-    uint16_t host_fcw;        /* monitor x87 control word while the guest runs */
-    uint32_t abi_pad1;
+    /* The monitor's MXCSR and x87 control word, saved on the way into
+     * translated code (they are callee-saved in the host ABI). */
+    uint32_t host_mxcsr;
+    uint16_t host_fcw;
+    uint16_t abi_pad1[5];
     /* Offsets each segment accepts, derived from its cache by vcpu_set_seg():
      * [sreg][0 = read, 1 = write][0 = lowest, 1 = highest valid offset].  An
      * access of n bytes at offset o is allowed when lo <= o and o + n - 1 <= hi
@@ -110,6 +107,11 @@ struct vcpu {
      * kind of access has lo = 1, hi = 0.  Translated code checks them inline
      * for the segments the block key marks restricted. */
     uint64_t seg_bounds[SREG_COUNT][2][2];
+    uint8_t abi_pad2[32];
+    /* The guest's x87/MMX/SSE registers while the monitor runs (FXSAVE64
+     * image).  Every world switch saves and restores them: the monitor's
+     * own C code (memcpy, printf) uses the XMM registers freely. */
+    _Alignas(16) uint8_t fpu[512];
 
     /* ---- Architectural state kept only by the monitor. ---- */
     struct seg_cache seg[SREG_COUNT]; /* ES CS SS DS FS GS (enum x86_sreg) */
@@ -153,10 +155,9 @@ _Static_assert(offsetof(struct vcpu, flag_stack) == VCPU_FLAG_STACK, "vcpu ABI")
 _Static_assert(offsetof(struct vcpu, seg_base) == VCPU_SEG_BASE, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, ibl) == VCPU_IBL, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, scratch) == VCPU_SCRATCH, "vcpu ABI");
-_Static_assert(offsetof(struct vcpu, guest_mxcsr) == VCPU_GUEST_MXCSR, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, host_mxcsr) == VCPU_HOST_MXCSR, "vcpu ABI");
-_Static_assert(offsetof(struct vcpu, guest_fcw) == VCPU_GUEST_FCW, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, host_fcw) == VCPU_HOST_FCW, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, fpu) == VCPU_FPU, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, seg_bounds) == VCPU_SEG_BOUNDS, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, seg) >= VCPU_ABI_END, "vcpu ABI");
 
@@ -220,3 +221,5 @@ static inline bool vcpu_seg_unrestricted(const struct vcpu *v, enum x86_sreg s)
 /* Put the vCPU in the state multiboot v1 specifies at kernel entry (§3.2):
  * flat 4 GiB CS/DS/ES/FS/GS/SS, CR0.PE = 1, paging off, IF = 0. */
 void vcpu_reset_multiboot(struct vcpu *v, uint32_t entry, uint32_t eax, uint32_t ebx);
+/* Put the guest's x87/SSE registers in their power-up state. */
+void vcpu_reset_fpu(struct vcpu *v);

@@ -16,9 +16,8 @@
 #define VCPU_SEG_BASE   0x50  /* uint32_t seg_base[6], indexed by enum x86_sreg */
 #define VCPU_IBL        0x68  /* struct ibl_entry *ibl (indirect-branch table) */
 #define VCPU_SCRATCH    0x70  /* uint64_t scratch[4] */
-#define VCPU_GUEST_MXCSR 0x90 /* uint32_t guest_mxcsr */
-#define VCPU_HOST_MXCSR  0x94 /* uint32_t host_mxcsr */
-#define VCPU_GUEST_FCW   0x98 /* uint16_t guest_fcw */
-#define VCPU_HOST_FCW    0x9a /* uint16_t host_fcw */
+#define VCPU_HOST_MXCSR  0x90 /* uint32_t host_mxcsr */
+#define VCPU_HOST_FCW    0x94 /* uint16_t host_fcw */
 #define VCPU_SEG_BOUNDS  0xa0 /* uint64_t seg_bounds[6][2][2]: [sreg][write][lo, hi] */
-#define VCPU_ABI_END    0x160
+#define VCPU_FPU         0x180 /* uint8_t fpu[512]: guest x87/SSE state, FXSAVE64 layout */
+#define VCPU_ABI_END    0x380

@@ -97,12 +97,6 @@ static void btv_run_case(struct btv_server *s, const struct diff_wire_case *c,
     gmem_write_phys(vm, DIFF_CODE_BASE, s->code, DIFF_CODE_SIZE);
     gmem_write_phys(vm, DIFF_DATA_BASE, s->pattern, DIFF_DATA_SIZE);
     vcpu_reset_multiboot(&vm->cpu, DIFF_CODE_BASE, 0, 0);
-    /* vcpu_reset_multiboot() clears the whole vCPU, including the
-     * fault_desc that run_init() set up (kind EXIT_FAULT), and vm_create()
-     * itself resets after run_init(): a host fault in translated code (#DE,
-     * an SSE #GP, ...) then came back as a direct exit and the block ran
-     * again, forever.  Restore it until the reset keeps it. */
-    vm->cpu.fault_desc.kind = EXIT_FAULT;
     memcpy(vm->cpu.gpr, c->gpr, sizeof vm->cpu.gpr);
     vcpu_set_eflags(&vm->cpu, (c->eflags & DIFF_EFLAGS_CMP) | EFLAGS_FIXED);
     vm->exit_reason = VMEXIT_NONE;
