@@ -84,6 +84,10 @@ static void test_lgdt_fault(void **state)
     assert_emu_fault(v, ev, VEC_GP, 0, 0x0f, 0x01, 0x10);
     assert_int_equal(v->gdtr.base, before.base);
     assert_int_equal(v->gdtr.limit, before.limit);
+    /* sgdt whose image crosses the limit writes nothing at all. */
+    wr16(v, 0x8000, 0x5555);
+    assert_emu_fault(v, ev, VEC_GP, 0, 0x0f, 0x01, 0x00); /* sgdt [eax] */
+    assert_int_equal(rd16(v, 0x8000), 0x5555);
 }
 
 static void test_lldt(void **state)
