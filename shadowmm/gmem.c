@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "monitor/vm.h"
+#include "shadowmm/walk.h"
 #include "tcache/tcache.h"
 
 static int gmem_fail(char *err, size_t errlen, const char *what)
@@ -116,12 +117,24 @@ void gmem_write_phys(struct vm *vm, uint64_t pa, const void *src, uint32_t len)
     }
 }
 
-/* Paging is not modelled yet (CR0.PG cannot be set), so linear = physical.
- * The linear address space wraps at 4 GiB (SDM Vol. 3A §3.3). */
+/* Linear access on behalf of the guest.  Paging on: walk_guest_range()
+ * translates up to 8 KiB at a time, checking every page before anything is
+ * read or written, so a monitor access that crosses into a faulting page
+ * (a descriptor, a TSS, a stack frame) faults whole with CR2 in that page
+ * and stores nothing.  Paging off: linear = physical.  The linear address
+ * space wraps at 4 GiB either way (SDM Vol. 3A §3.3). */
 bool gmem_read_lin(struct vcpu *v, uint32_t lin, void *dst, uint32_t len, bool user, struct event *ev)
 {
-    (void)user;
-    (void)ev;
+    if (v->cr0 & CR0_PG) {
+        struct walk_range r;
+        for (uint32_t done = 0; done < len; done += r.len) {
+            if (!walk_guest_range(v, lin + done, len - done, WALK_READ, user, &r, ev))
+                return false;
+            for (uint32_t i = 0, off = done; i < r.n; off += r.size[i++])
+                gmem_read_phys(v->vm, r.pa[i], (uint8_t *)dst + off, r.size[i]);
+        }
+        return true;
+    }
     if ((uint64_t)lin + len > (1ull << 32)) {
         uint32_t first = (uint32_t)((1ull << 32) - lin);
         gmem_read_phys(v->vm, lin, dst, first);
@@ -135,8 +148,16 @@ bool gmem_read_lin(struct vcpu *v, uint32_t lin, void *dst, uint32_t len, bool u
 bool gmem_write_lin(struct vcpu *v, uint32_t lin, const void *src, uint32_t len, bool user,
                     struct event *ev)
 {
-    (void)user;
-    (void)ev;
+    if (v->cr0 & CR0_PG) {
+        struct walk_range r;
+        for (uint32_t done = 0; done < len; done += r.len) {
+            if (!walk_guest_range(v, lin + done, len - done, WALK_WRITE, user, &r, ev))
+                return false;
+            for (uint32_t i = 0, off = done; i < r.n; off += r.size[i++])
+                gmem_write_phys(v->vm, r.pa[i], (const uint8_t *)src + off, r.size[i]);
+        }
+        return true;
+    }
     if ((uint64_t)lin + len > (1ull << 32)) {
         uint32_t first = (uint32_t)((1ull << 32) - lin);
         gmem_write_phys(v->vm, lin, src, first);
