@@ -31,6 +31,7 @@ struct bt_ctx {
     enum callout_kind co_kind;
     bool ended;                      /* the rule ended the block */
     bool failed;                     /* the rule could not translate it */
+    bool fetch_faulted;              /* the first instruction cannot be fetched: vcpu->pending */
     struct exit_desc *unchained_desc; /* shared by the block's never-chained direct exits */
     struct exit_desc *raise_desc[32]; /* shared EV_FAULT raise descriptors, by vector */
     struct pcmap_entry pcmap[BT_MAX_PCMAP];

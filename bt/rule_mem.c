@@ -220,6 +220,7 @@ void bt_rule_mem(struct bt_ctx *c)
     struct emitter side = emit_init(tmp, sizeof tmp);
     emit_request(&side, &req, true);
     if (side.failed) {
+        c->co_kind = CO_MEMOP; /* e.g. AH with a REX-only address register: the monitor emulates it */
         bt_exit_callout(c);
         return;
     }

@@ -17,6 +17,7 @@
 
 #include "bt/ctx.h"
 #include "bt/dump.h"
+#include "shadowmm/shadow.h"
 
 /* Room one guest instruction's translation can never exceed (the longest
  * rule, a string operation on non-flat segments, is well under this). */
@@ -91,19 +92,54 @@ static uint8_t bt_fpu_fault(const struct bt_ctx *c, const struct decoded_insn *d
     }
 }
 
-/* Fetch guest bytes at linear cs_base + eip (paging off: physical). Returns
- * how many are readable (up to 15), 0 if the first is not RAM. */
-static size_t bt_fetch(struct bt_ctx *c, uint32_t eip, uint8_t *buf)
+/* Fetch up to 15 guest bytes at linear cs_base + eip, through the guest's
+ * page tables when paging is on (setting Accessed bits as the fetch would).
+ * Returns how many could be read; when a page fault or the end of RAM cut
+ * the fetch short, *fault says why (kind EV_NONE for the end of RAM).
+ * pa[i] receives the guest-physical address of byte i. */
+static size_t bt_fetch(struct bt_ctx *c, uint32_t eip, uint8_t *buf, uint32_t *pa, struct event *fault)
 {
-    uint64_t pa = (uint64_t)c->tb->key.cs_base + eip;
+    uint32_t la = c->tb->key.cs_base + eip;
     size_t n = 0;
+    fault->kind = EV_NONE;
     while (n < ZYDIS_MAX_INSTRUCTION_LENGTH) {
-        const uint8_t *p = gmem_phys_ptr(&c->v->vm->mem, (pa + n) & 0xffffffffu, 1);
-        if (!p)
+        uint32_t p;
+        if (!shadow_fetch_pa(c->v, la + (uint32_t)n, true, &p, fault))
             break;
-        buf[n++] = *p;
+        const uint8_t *b = gmem_phys_ptr(&c->v->vm->mem, p, 1);
+        if (!b)
+            break;
+        pa[n] = p;
+        buf[n++] = *b;
     }
     return n;
+}
+
+/* The first instruction of a block cannot be fetched: a #PF for the run
+ * loop to deliver (vcpu->pending), or executing outside RAM. */
+static void bt_fetch_failed(struct bt_ctx *c, uint32_t eip, const struct event *fault)
+{
+    c->failed = true;
+    if (fault->kind != EV_NONE) {
+        c->v->pending = *fault;
+        c->fetch_faulted = true;
+        return;
+    }
+    vm_request_exit(c->v->vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
+                    "guest executed outside RAM at EIP %#x (linear %#llx)", eip,
+                    (unsigned long long)(c->tb->key.cs_base + (uint64_t)eip));
+}
+
+static void bt_translate_undecodable(struct bt_ctx *c, uint32_t eip, struct decoded_insn *d)
+{
+    memset(d, 0, sizeof *d);
+    d->eip = eip;
+    d->i.length = 1;
+    c->next_eip = eip + 1;
+    bt_pcmap_mark(c, BT_FIX_NONE);
+    c->rules[c->tb->ninsns] = RULE_UD;
+    bt_exit_raise(c, VEC_UD, EV_FAULT, eip);
+    c->tb->ninsns++;
 }
 
 /* Translate one instruction at eip.  Returns false if the block must end
@@ -111,31 +147,29 @@ static size_t bt_fetch(struct bt_ctx *c, uint32_t eip, uint8_t *buf)
 static bool bt_translate_one(struct bt_ctx *c, uint32_t eip, struct decoded_insn *d)
 {
     uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
-    size_t n = bt_fetch(c, eip, bytes);
-    if (n == 0) {
-        if (c->tb->ninsns > 0)
-            return false;
-        vm_request_exit(c->v->vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
-                        "guest executed outside RAM at EIP %#x (linear %#llx)", eip,
-                        (unsigned long long)(c->tb->key.cs_base + (uint64_t)eip));
-        c->failed = true;
+    uint32_t pa[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    struct event fault;
+    size_t n = bt_fetch(c, eip, bytes, pa, &fault);
+    bool cut_short = n < ZYDIS_MAX_INSTRUCTION_LENGTH;
+    c->d = d;
+    bool decoded = n > 0 && decode_insn(bytes, n, eip, 32, d);
+    if (!decoded && cut_short) {
+        /* The bytes it needs are on a page the guest cannot fetch from (or
+         * past RAM): the fetch faults when this instruction executes. */
+        if (c->tb->ninsns == 0)
+            bt_fetch_failed(c, eip, &fault);
         return false;
     }
-    c->d = d;
-    if (!decode_insn(bytes, n, eip, 32, d)) {
-        /* Not an instruction (or cut short by the end of RAM): #UD when executed. */
-        memset(d, 0, sizeof *d);
-        d->eip = eip;
-        d->i.length = 1;
-        c->next_eip = eip + 1;
-        bt_pcmap_mark(c, BT_FIX_NONE);
-        c->rules[c->tb->ninsns] = RULE_UD;
-        bt_exit_raise(c, VEC_UD, EV_FAULT, eip);
-        c->tb->ninsns++;
+    if (!decoded) {
+        bt_translate_undecodable(c, eip, d); /* #UD when executed */
         return true;
     }
     c->next_eip = eip + d->i.length;
     c->rule = classify_insn(d, &c->co_kind);
+    if (c->rule != RULE_CALLOUT && tc_is_emulated(c->tc, pa[0])) {
+        c->rule = RULE_CALLOUT; /* it kept trapping: adaptive retranslation */
+        c->co_kind = CO_MEMOP;
+    }
     c->rules[c->tb->ninsns] = (unsigned char)c->rule;
     bt_pcmap_mark(c, BT_FIX_NONE);
     uint8_t fpu_vector = bt_fpu_fault(c, d);
@@ -145,7 +179,8 @@ static bool bt_translate_one(struct bt_ctx *c, uint32_t eip, struct decoded_insn
         bt_dispatch_rule(c);
     c->tb->ninsns++;
     c->tb->guest_size = c->next_eip - c->tb->key.eip;
-    c->tb->pfn_last = (uint32_t)(((uint64_t)c->tb->key.cs_base + c->next_eip - 1) / GMEM_PAGE_SIZE);
+    c->tb->pfn_last = pa[d->i.length - 1] / GMEM_PAGE_SIZE;
+    c->tb->va_last = c->tb->key.cs_base + c->next_eip - 1;
     return true;
 }
 
@@ -217,10 +252,6 @@ static bool bt_finish_block(struct bt_ctx *c)
 struct tblock *bt_translate(struct vcpu *v, const struct tb_key *k, bool ephemeral)
 {
     struct vm *vm = v->vm;
-    if (k->mode & TB_MODE_PAGING) {
-        vm_request_exit(vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED, "paging is not supported yet");
-        return NULL;
-    }
     if (!(v->seg[SREG_CS].attr & SEG_ATTR_DB) || !(v->seg[SREG_SS].attr & SEG_ATTR_DB)) {
         vm_request_exit(vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
                         "16-bit code or stack segments are not supported (EIP %#x)", v->eip);
@@ -245,7 +276,7 @@ struct tblock *bt_translate(struct vcpu *v, const struct tb_key *k, bool ephemer
     tb->host = code;
     bt_translate_loop(c);
     if (c->failed || c->e.failed || !bt_finish_block(c)) {
-        if (vm->exit_reason == VMEXIT_NONE)
+        if (vm->exit_reason == VMEXIT_NONE && !c->fetch_faulted)
             vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL,
                             "cannot translate the block at EIP %#x (instruction at %#x%s%s)", k->eip,
                             c->d ? c->d->eip : k->eip, c->e.refused ? ": cannot encode " : "",

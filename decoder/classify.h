@@ -40,6 +40,8 @@ enum bt_rule {
 enum callout_kind {
     CO_OTHER = 0, CO_SEGMENT, CO_FAR_TRANSFER, CO_INTERRUPT, CO_IO, CO_FLAGS,
     CO_SYSTEM, CO_CPUID, CO_MSR, CO_HLT,
+    CO_MEMOP,  /* an ordinary memory instruction the monitor emulates (emu_memop):
+                  forms the host cannot encode, hot page-table writes */
 };
 
 struct rule_row {

@@ -15,6 +15,7 @@
  */
 #include "monitor/cpu.h"
 #include "monitor/emu_internal.h"
+#include "shadowmm/shadow.h"
 #include "monitor/vm.h"
 
 /* CR4 bits btvisor implements; the others are reserved for this CPU model
@@ -44,9 +45,6 @@ static enum emu_status emu_write_cr0(struct vcpu *v, const struct decoded_insn *
 {
     /* Let cpu_write_cr0 raise the architectural #GP first (PG without PE,
      * NW without CD); a valid value that turns paging on stops the VM. */
-    bool invalid = ((value & CR0_PG) && !(value & CR0_PE)) || ((value & CR0_NW) && !(value & CR0_CD));
-    if ((value & CR0_PG) && !invalid)
-        return emu_paging_unsupported(v, d, "CR0.PG");
     if (!cpu_write_cr0(v, value, ev))
         return EMU_EVENT;
     return emu_next(v, d);
@@ -61,16 +59,20 @@ static enum emu_status emu_write_cr(struct vcpu *v, const struct decoded_insn *d
     case 2:
         v->cr2 = value;
         break;
-    case 3:
-        /* Nothing is cached from the page tables while paging is off. */
+    case 3: {
+        uint32_t old = v->cr3;
         v->cr3 = value;
+        mmu_cr3_written(v, old);
         break;
+    }
     default:
         if (value & ~CR4_SUPPORTED)
             return emu_raise(ev, event_gp(0));
         if (value & CR4_PAE)
             return emu_paging_unsupported(v, d, "CR4.PAE");
+        uint32_t old = v->cr4;
         v->cr4 = value;
+        mmu_cr4_written(v, old);
         break;
     }
     return emu_next(v, d);
@@ -176,11 +178,27 @@ enum emu_status emu_clts(struct vcpu *v, const struct decoded_insn *d, struct ev
     return emu_next(v, d);
 }
 
-/* invlpg, invd, wbinvd: privileged; with paging off there is no TLB entry
- * to drop, and guest RAM is coherent host memory (no cache to flush). */
+/* invd, wbinvd: privileged; guest RAM is coherent host memory (no cache
+ * to flush). */
 enum emu_status emu_cache_noop(struct vcpu *v, const struct decoded_insn *d, struct event *ev)
 {
     if (v->cpl != 0)
         return emu_raise(ev, event_gp(0));
+    return emu_next(v, d);
+}
+
+/* invlpg m: drop the translation of the page holding the operand's linear
+ * address (SDM Vol. 2A INVLPG: the operand is not accessed, only its
+ * address computed; no fault for a bad address). */
+enum emu_status emu_invlpg(struct vcpu *v, const struct decoded_insn *d, struct event *ev)
+{
+    if (v->cpl != 0)
+        return emu_raise(ev, event_gp(0));
+    const ZydisDecodedOperand *op = emu_mem_operand(d);
+    if (op) {
+        enum x86_sreg s;
+        uint32_t off = emu_effective_address(v, d, op, &s);
+        mmu_invlpg(v, v->seg[s].base + off);
+    }
     return emu_next(v, d);
 }

@@ -123,6 +123,7 @@ enum emu_status emu_mov_dr(struct vcpu *v, const struct decoded_insn *d, struct 
 enum emu_status emu_smsw(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_lmsw(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_clts(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+enum emu_status emu_invlpg(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_cache_noop(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 
 /* ---- emu_io.c / emu_iostr.c: port I/O ---- */

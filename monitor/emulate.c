@@ -79,7 +79,7 @@ static const struct emu_rule emu_rules[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
     [ZYDIS_MNEMONIC_SMSW] = { emu_smsw, EMU_CLS_SYSTEM },
     [ZYDIS_MNEMONIC_LMSW] = { emu_lmsw, EMU_CLS_SYSTEM },
     [ZYDIS_MNEMONIC_CLTS] = { emu_clts, EMU_CLS_SYSTEM },
-    [ZYDIS_MNEMONIC_INVLPG] = { emu_cache_noop, EMU_CLS_SYSTEM },
+    [ZYDIS_MNEMONIC_INVLPG] = { emu_invlpg, EMU_CLS_SYSTEM },
     [ZYDIS_MNEMONIC_INVD] = { emu_cache_noop, EMU_CLS_SYSTEM },
     [ZYDIS_MNEMONIC_WBINVD] = { emu_cache_noop, EMU_CLS_SYSTEM },
     /* port I/O (emu_io.c, emu_iostr.c) */

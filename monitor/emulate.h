@@ -32,6 +32,16 @@ enum emu_status {
 
 enum emu_status emu_execute(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 
+/* Emulate an ordinary instruction with a memory operand that translated
+ * code cannot run itself: an access to a memory-mapped device, or a write to
+ * a traced guest page table (monitor/emu_memop.c).  Its memory accesses go
+ * through seg_read/seg_write, so they reach MMIO and tracing the same way
+ * as every other monitor access.  Covers mov, movzx, movsx, add, or, adc,
+ * sbb, and, sub, xor, cmp, test, inc, dec, neg, not, xchg, cmpxchg,
+ * cmpxchg8b, xadd, bt/bts/btr/btc, stos, movs, lods; anything else stops
+ * the VM with a message naming it. */
+enum emu_status emu_memop(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+
 /* Effective address (offset within the segment) of memory operand `op`,
  * and the segment it goes through (default or override). Honours 16-bit
  * addressing. */

@@ -24,13 +24,15 @@
 #include <unistd.h>
 
 #include "bt/bt.h"
+#include "decoder/classify.h"
 #include "monitor/cpu.h"
 #include "monitor/emulate.h"
 #include "monitor/signals.h"
+#include "monitor/run_priv.h"
 #include "monitor/vm.h"
+#include "shadowmm/shadow.h"
 #include "tcache/tcache.h"
 
-extern uint64_t bt_enter(struct vcpu *v, const uint8_t *code);
 
 /* What the loop remembers between two trips through translated code. */
 struct run_exit {
@@ -60,7 +62,7 @@ void run_fini(struct vm *vm)
 }
 
 /* Deliver ev through the guest IDT — or, for test harnesses, stop on it. */
-static void run_raise(struct vcpu *v, struct event ev)
+void run_raise(struct vcpu *v, struct event ev)
 {
     struct vm *vm = v->vm;
     if (vm->cfg.stop_on_exception) {
@@ -72,103 +74,21 @@ static void run_raise(struct vcpu *v, struct event ev)
     cpu_deliver_event(v, &ev);
 }
 
-static void run_callout(struct vcpu *v, const struct exit_desc *x, struct run_exit *re)
-{
-    /* emu_execute counts the callout by kind (co_* statistics). */
-    struct event ev = { 0 };
-    switch (emu_execute(v, x->insn, &ev)) {
-    case EMU_NEXT:
-        break;
-    case EMU_EVENT:
-        re->single_step = false; /* the event's delivery clears TF */
-        run_raise(v, ev);
-        break;
-    case EMU_HALT:
-    case EMU_STOP:
-        break;
-    }
-}
-
-static void run_host_fault(struct vcpu *v);
-
-/* The exception a translation raised (#UD, #NM, #GP(0)/#SS(0) from a
- * segment check): exceptions with an error code push 0. */
-static struct event run_raise_event(const struct exit_desc *x)
+struct event run_raise_event(const struct exit_desc *x)
 {
     return (struct event){ .kind = x->event_kind, .vector = x->vector,
                            .has_error = x86_vector_has_error(x->vector) };
 }
 
-/* A host page fault on the guest window: a write to a page holding
- * translated code (self-modifying code), or an access to a guest-physical
- * address with no RAM behind it. */
-static void run_window_fault(struct vcpu *v, const struct host_fault *hf)
+bool run_callout(struct vcpu *v, const struct exit_desc *x)
 {
-    struct vm *vm = v->vm;
-    uint64_t linear = hf->addr - GMEM_WINDOW_BASE;
-    uint32_t pfn = (uint32_t)(linear / GMEM_PAGE_SIZE);
-    bool write = hf->err & PFEC_W;
-    if (write && linear < vm->mem.ram_size && tc_page_has_code(vm->tc, pfn)) {
-        /* Drop the page's translations (which unprotects it), then let the
-         * writing instruction run once from a one-off translation: that
-         * translation must not write-protect the page again. */
-        tc_invalidate_page(vm->tc, pfn);
-        struct tb_key k = tc_current_key(v);
-        struct tblock *tb = bt_translate(v, &k, true);
-        if (!tb)
-            return;
-        tc_set_ephemeral(vm->tc, tb);
-        struct exit_desc *x = (struct exit_desc *)(uintptr_t)bt_enter(v, tb->host);
-        tc_set_ephemeral(vm->tc, NULL);
-        struct run_exit ignored = { 0 };
-        if (x->kind == EXIT_FAULT) {
-            bool same = v->host_fault.addr == hf->addr && v->eip == k.eip;
-            bt_free_ephemeral(tb);
-            if (same)
-                vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL,
-                                "write to code page %#x keeps faulting at EIP %#x", pfn, v->eip);
-            else
-                run_host_fault(v); /* e.g. rep stos reaching the next code page */
-            return;
-        }
-        if (x->kind == EXIT_CALLOUT)
-            run_callout(v, x, &ignored);
-        else if (x->kind == EXIT_RAISE)
-            run_raise(v, run_raise_event(x));
-        bt_free_ephemeral(tb);
-        return;
-    }
-    vm_request_exit(vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
-                    "guest %s nonexistent memory at %#llx (EIP %#x)", write ? "wrote to" : "read from",
-                    (unsigned long long)linear, v->eip);
-}
-
-/* Map what the host CPU raised to the guest exception it stands for. */
-static void run_host_fault(struct vcpu *v)
-{
-    const struct host_fault *hf = &v->host_fault;
-    uint64_t win = GMEM_WINDOW_BASE;
-    switch (hf->trapno) {
-    case 14: /* #PF */
-        if (hf->addr >= win && hf->addr < win + GMEM_WINDOW_SIZE + GMEM_WINDOW_GUARD) {
-            struct host_fault copy = *hf;
-            run_window_fault(v, &copy);
-            return;
-        }
-        break;
-    case VEC_DE: case VEC_UD: case VEC_NM: case VEC_MF: case VEC_XM:
-        run_raise(v, event_fault((uint8_t)hf->trapno, false, 0));
-        return;
-    case VEC_GP: /* e.g. a misaligned SSE access */
-    case VEC_SS:
-        run_raise(v, event_fault((uint8_t)hf->trapno, true, 0));
-        return;
-    default:
-        break;
-    }
-    vm_request_exit(v->vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL,
-                    "unexpected host signal %d (trap %llu, address %#llx) at guest EIP %#x", hf->signo,
-                    (unsigned long long)hf->trapno, (unsigned long long)hf->addr, v->eip);
+    struct event ev = { 0 };
+    /* emu_execute and emu_memop count the callout (co_* statistics). */
+    enum emu_status st = x->callout_kind == CO_MEMOP ? emu_memop(v, x->insn, &ev) : emu_execute(v, x->insn, &ev);
+    if (st != EMU_EVENT)
+        return false;
+    run_raise(v, ev);
+    return true;
 }
 
 static void run_handle_exit(struct vcpu *v, struct tblock *tb, struct exit_desc *x, struct run_exit *re)
@@ -189,7 +109,8 @@ static void run_handle_exit(struct vcpu *v, struct tblock *tb, struct exit_desc 
         re->indirect = true;
         break;
     case EXIT_CALLOUT:
-        run_callout(v, x, re);
+        if (run_callout(v, x))
+            re->single_step = false; /* delivering the event clears TF */
         break;
     case EXIT_RAISE:
         re->single_step = false;
@@ -214,12 +135,28 @@ static void run_halted(struct vcpu *v)
                     "guest halted at EIP %#x with nothing to wake it; stopping", v->eip);
 }
 
+/* The block for the vCPU's state, translated if need be.  NULL when
+ * there is none to run: the fetch faulted (the #PF is delivered, go round
+ * again) or the VM must stop. */
 static struct tblock *run_find_block(struct vcpu *v)
 {
-    struct tb_key k = tc_current_key(v);
+    struct tb_key k;
+    struct event ev;
+    if (!tc_current_key(v, &k, &ev)) {
+        run_raise(v, ev);
+        return NULL;
+    }
     tc_ibl_sync_mode(v->vm->tc, v, k.mode);
     struct tblock *tb = tc_lookup(v->vm->tc, &k);
-    return tb ? tb : bt_translate(v, &k, false);
+    if (tb)
+        return tb;
+    tb = bt_translate(v, &k, false);
+    if (!tb && v->pending.kind != EV_NONE) { /* the fetch faulted inside the first instruction */
+        ev = v->pending;
+        v->pending.kind = EV_NONE;
+        run_raise(v, ev);
+    }
+    return tb;
 }
 
 void vm_run(struct vm *vm)
@@ -239,17 +176,24 @@ void vm_run(struct vm *vm)
             run_halted(v);
             break;
         }
+        uint64_t flushes = vm->stats.tc_flushes;
         struct tblock *tb = run_find_block(v);
-        if (!tb)
-            break;
+        if (vm->stats.tc_flushes != flushes)
+            re.from = NULL; /* the flush freed the block we came from */
+        if (!tb) {
+            re = (struct run_exit){ 0 };
+            continue;
+        }
         if (re.from && re.from->valid)
             tc_link(vm->tc, re.from, re.slot, tb);
         if (re.indirect)
             tc_ibl_insert(vm->tc, v, tb);
+        shadow_set_privilege(v, v->cpl);
         STAT_INC(vm, tc_block_entries);
         struct exit_desc *x = (struct exit_desc *)(uintptr_t)bt_enter(v, tb->host);
         run_handle_exit(v, tb, x, &re);
     }
+    vm->stats.sh_mappings_live = shadow_live_mappings(vm);
     board_poll(vm);
     signals_set_vcpu(NULL);
 }

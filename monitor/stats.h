@@ -46,7 +46,19 @@
     X(event, ev_host_signals, "host signals taken in translated code")                  \
     X(io, io_port_reads, "guest port reads")                                            \
     X(io, io_port_writes, "guest port writes")                                          \
-    X(io, io_unassigned, "guest port accesses to nonexistent ports")
+    X(io, io_unassigned, "guest port accesses to nonexistent ports")                    \
+    X(io, mmio_accesses, "guest accesses to memory-mapped devices (emulated)")          \
+    X(io, mmio_unassigned, "guest accesses to physical addresses with nothing behind")  \
+    X(mmu, sh_hidden_faults, "host faults filled from the guest page tables")           \
+    X(mmu, sh_true_page_faults, "page faults delivered to the guest")                   \
+    X(mmu, sh_dirty_faults, "first writes to clean pages (guest D bit set)")            \
+    X(mmu, sh_trace_traps, "guest writes to its page tables, trapped and emulated")     \
+    X(mmu, sh_adaptive_retranslations, "instructions retranslated into callouts")       \
+    X(mmu, sh_cr3_switches, "CR3 loads")                                                \
+    X(mmu, sh_entries_kept, "shadow groups kept across CR3 loads (same PDE)")           \
+    X(mmu, sh_entries_dropped, "shadow mappings dropped (CR3, invlpg, tracing, evict)") \
+    X(mmu, sh_mappings_live, "host mappings live in the guest window (at exit)")        \
+    X(mmu, sh_evictions, "shadow evictions to stay within the mapping budget")
 
 struct stats {
 #define STATS_FIELD(group, name, desc) uint64_t name;

@@ -26,6 +26,7 @@
  *   if (!task_switch(v, tss_sel, TASK_JMP, next_eip, &ev)) return false;
  */
 #include "monitor/cpu_priv.h"
+#include "shadowmm/shadow.h"
 #include "monitor/vm.h"
 #include "shadowmm/gmem.h"
 
@@ -257,8 +258,11 @@ static bool task_commit(struct vcpu *v, uint16_t sel, uint64_t desc, const struc
     /* CR0.TS is set on every task switch so the first FPU use faults
      * (#NM) and the OS can switch FPU state lazily (SDM §2.5, §7.3). */
     v->cr0 |= CR0_TS;
-    if (t->cr3 != v->cr3)
+    if (t->cr3 != v->cr3) {
+        uint32_t old = v->cr3;
         v->cr3 = t->cr3;
+        mmu_cr3_written(v, old);
+    }
     /* Local breakpoint enables are per task (SDM Vol. 3B §17.2.4). */
     v->dr[7] &= ~0x55u;
     vcpu_set_eflags(v, eflags);

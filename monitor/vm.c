@@ -16,6 +16,7 @@
 
 #include "loader/multiboot.h"
 #include "monitor/run.h"
+#include "shadowmm/shadow.h"
 #include "tcache/tcache.h"
 
 void vm_request_exit(struct vm *vm, enum vm_exit_reason why, int status, const char *fmt, ...)
@@ -59,7 +60,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         free(vm);
         return NULL;
     }
-    if (run_init(vm, err, errlen) < 0) {
+    if (shadow_create(vm, err, errlen) < 0 || run_init(vm, err, errlen) < 0) {
         vm_destroy(vm);
         return NULL;
     }
@@ -72,6 +73,7 @@ void vm_destroy(struct vm *vm)
     if (!vm)
         return;
     run_fini(vm);
+    shadow_destroy(vm);
     tc_destroy(vm->tc);
     board_destroy(vm);
     gmem_destroy(&vm->mem);

@@ -12,8 +12,10 @@
 #include "monitor/stats.h"
 #include "monitor/vcpu.h"
 #include "shadowmm/gmem.h"
+#include "shadowmm/mmio.h"
 
 struct tcache;
+struct shadow;
 
 enum stats_format { STATS_NONE, STATS_TEXT, STATS_JSON };
 
@@ -36,6 +38,8 @@ struct vm {
     struct vm_config cfg;
     struct gmem mem;
     struct board board;
+    struct mmio_bus mmio;      /* memory-mapped devices (shadowmm/mmio.h) */
+    struct shadow *shadow;     /* shadow page tables (shadowmm/shadow.h) */
     struct tcache *tc;
     struct vcpu cpu;           /* one vCPU for now */
     struct stats stats;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "monitor/vm.h"
+#include "shadowmm/shadow.h"
 #include "shadowmm/walk.h"
 #include "tcache/tcache.h"
 
@@ -85,6 +86,15 @@ void gmem_destroy(struct gmem *m)
     m->memfd = -1;
 }
 
+/* An access of 1, 2, 4 or 8 bytes wholly inside one device goes to it in
+ * one piece (device registers care about access sizes); anything else is
+ * split into bytes. */
+static bool gmem_mmio_whole(const struct vm *vm, uint64_t pa, uint32_t len)
+{
+    const struct mmio_range *r = mmio_find(vm, pa);
+    return (len == 1 || len == 2 || len == 4 || len == 8) && r && pa + len <= r->base + r->len;
+}
+
 void gmem_read_phys(struct vm *vm, uint64_t pa, void *dst, uint32_t len)
 {
     uint8_t *p = gmem_phys_ptr(&vm->mem, pa, len);
@@ -92,10 +102,15 @@ void gmem_read_phys(struct vm *vm, uint64_t pa, void *dst, uint32_t len)
         memcpy(dst, p, len);
         return;
     }
-    /* Partly or wholly outside RAM: byte by byte, open bus reads 0xff. */
+    if (gmem_mmio_whole(vm, pa, len)) {
+        uint64_t v = mmio_read(vm, pa, len);
+        memcpy(dst, &v, len);
+        return;
+    }
+    /* Partly or wholly outside RAM: byte by byte; nothing there reads 0xff. */
     for (uint32_t i = 0; i < len; i++) {
         const uint8_t *b = gmem_phys_ptr(&vm->mem, pa + i, 1);
-        ((uint8_t *)dst)[i] = b ? *b : 0xff;
+        ((uint8_t *)dst)[i] = b ? *b : (uint8_t)mmio_read(vm, pa + i, 1);
     }
 }
 
@@ -108,13 +123,23 @@ void gmem_write_phys(struct vm *vm, uint64_t pa, const void *src, uint32_t len)
     uint8_t *p = gmem_phys_ptr(&vm->mem, pa, len);
     if (p) {
         memcpy(p, src, len);
+        shadow_notify_phys_write(vm, pa, len); /* after: the walk must see the new entries */
+        return;
+    }
+    if (gmem_mmio_whole(vm, pa, len)) {
+        uint64_t v = 0;
+        memcpy(&v, src, len);
+        mmio_write(vm, pa, len, v);
         return;
     }
     for (uint32_t i = 0; i < len; i++) {
         uint8_t *b = gmem_phys_ptr(&vm->mem, pa + i, 1);
         if (b)
             *b = ((const uint8_t *)src)[i];
+        else
+            mmio_write(vm, pa + i, 1, ((const uint8_t *)src)[i]);
     }
+    shadow_notify_phys_write(vm, pa, len);
 }
 
 /* Linear access on behalf of the guest.  Paging on: walk_guest_range()
@@ -170,6 +195,10 @@ bool gmem_write_lin(struct vcpu *v, uint32_t lin, const void *src, uint32_t len,
 
 void gmem_protect_code_page(struct vm *vm, uint32_t pfn, bool protect)
 {
+    if (vm->cpu.cr0 & CR0_PG) { /* every linear alias of the page, in the shadow */
+        shadow_update_page(vm, pfn);
+        return;
+    }
     uint64_t pa = (uint64_t)pfn * GMEM_PAGE_SIZE;
     if (pa >= vm->mem.ram_size)
         return;

@@ -24,12 +24,14 @@
 
 #include "bt/emit.h"
 #include "monitor/vm.h"
+#include "shadowmm/shadow.h"
 
 extern const uint8_t bt_exit_begin[], bt_exit_end[];
 
 #define TC_HASH_BUCKETS 65536u
 #define TC_SCRATCH_SIZE 8192u
 #define TC_HEAD_SIZE 256u
+#define TC_TRAP_SLOTS 4096u
 
 struct tcache {
     struct vm *vm;
@@ -50,6 +52,11 @@ struct tcache {
     bool ibl_mode_valid;
     struct ibl_entry *ibl;       /* the vCPU's table (also vcpu->ibl) */
     struct tblock *ephemeral;    /* block running from the scratch area, or NULL */
+    struct tc_trap {             /* adaptive translation: trapping instructions */
+        uint32_t pa;             /* guest-physical address of the instruction + 1 (0: free) */
+        uint16_t count;          /* traps seen */
+        bool emulated;           /* translate it as a callout */
+    } traps[TC_TRAP_SLOTS];
 };
 
 static uint32_t tc_hash(const struct tb_key *k)
@@ -135,7 +142,7 @@ void tc_destroy(struct tcache *tc)
     free(tc);
 }
 
-struct tb_key tc_current_key(const struct vcpu *v)
+bool tc_current_key(struct vcpu *v, struct tb_key *out, struct event *ev)
 {
     struct tb_key k;
     k.eip = v->eip;
@@ -156,15 +163,30 @@ struct tb_key tc_current_key(const struct vcpu *v)
     for (int s = 0; s < SREG_COUNT; s++)
         if (!vcpu_seg_unrestricted(v, (enum x86_sreg)s))
             k.mode |= TB_MODE_CHECK(s);
-    k.pfn = (k.cs_base + k.eip) / GMEM_PAGE_SIZE; /* paging off: linear = physical */
-    return k;
+    uint32_t pa;
+    if (!shadow_fetch_pa(v, k.cs_base + k.eip, false, &pa, ev))
+        return false;
+    k.pfn = pa / GMEM_PAGE_SIZE;
+    *out = k;
+    return true;
+}
+
+/* A block whose code straddles two pages is only the right one if its
+ * second page still maps where it did when it was translated. */
+static bool tc_second_page_matches(struct tcache *tc, const struct tblock *tb)
+{
+    if (tb->pfn_last == tb->key.pfn || !(tb->key.mode & TB_MODE_PAGING))
+        return true;
+    uint32_t pa;
+    struct event ev;
+    return shadow_fetch_pa(&tc->vm->cpu, tb->va_last, false, &pa, &ev) && pa / GMEM_PAGE_SIZE == tb->pfn_last;
 }
 
 struct tblock *tc_lookup(struct tcache *tc, const struct tb_key *k)
 {
     STAT_INC(tc->vm, tc_lookups);
     for (struct tblock *tb = tc->hash[tc_hash(k)]; tb; tb = tb->hash_next)
-        if (tc_key_equal(&tb->key, k)) {
+        if (tc_key_equal(&tb->key, k) && tc_second_page_matches(tc, tb)) {
             STAT_INC(tc->vm, tc_hits);
             return tb;
         }
@@ -229,6 +251,13 @@ void tc_link(struct tcache *tc, struct tblock *from, unsigned slot, struct tbloc
     if (!from->valid || !to->valid || to->ephemeral || from->ephemeral || x->to ||
         (from->key.mode & TB_MODE_TF))
         return;
+    /* With paging, a jump may only be chained within one linear page: the
+     * source ran, so that page maps where the target was translated from;
+     * any other page may be remapped behind the chain's back. */
+    if ((from->key.mode & TB_MODE_PAGING) &&
+        (((from->key.cs_base + from->key.eip) >> 12) != ((to->key.cs_base + to->key.eip) >> 12) ||
+         to->pfn_last != to->key.pfn))
+        return;
     x->to = to;
     x->in_next = to->incoming;
     if (to->incoming)
@@ -260,6 +289,11 @@ void tc_ibl_insert(struct tcache *tc, struct vcpu *v, struct tblock *tb)
     (void)v;
     if (!tb->valid || tb->ephemeral)
         return;
+    if (tb->key.mode & TB_MODE_PAGING) {
+        if (tb->pfn_last != tb->key.pfn)
+            return; /* its second page could change unseen */
+        shadow_note_code_page(tc->vm, (tb->key.cs_base + tb->key.eip) >> 12);
+    }
     struct ibl_entry *e = &tc->ibl[tb->key.eip & (IBL_ENTRIES - 1)];
     e->tag = (uint32_t)(0u - tb->key.eip);
     e->host = (uint64_t)(uintptr_t)tb->host;
@@ -274,6 +308,19 @@ void tc_ibl_sync_mode(struct tcache *tc, struct vcpu *v, uint32_t mode)
     tc->ibl_mode = mode;
     tc->ibl_cs_base = cs_base;
     tc->ibl_mode_valid = true;
+}
+
+void tc_ibl_drop_page(struct tcache *tc, uint32_t vpn)
+{
+    /* With CS base 0 the targets on one page share 4096 consecutive slots. */
+    uint32_t first = tc->ibl_cs_base == 0 ? (vpn << 12) & (IBL_ENTRIES - 1) : 0;
+    uint32_t n = tc->ibl_cs_base == 0 ? 4096 : IBL_ENTRIES;
+    for (uint32_t i = first; i < first + n; i++) {
+        struct ibl_entry *e = &tc->ibl[i];
+        uint32_t eip = 0u - (uint32_t)e->tag;
+        if (e->host != (uint64_t)(uintptr_t)tc->ibl_miss && ((tc->ibl_cs_base + eip) >> 12) == vpn)
+            *e = (struct ibl_entry){ .tag = 0, .host = (uint64_t)(uintptr_t)tc->ibl_miss };
+    }
 }
 
 uint8_t *tc_ibl_miss_stub(struct tcache *tc) { return tc->ibl_miss; }
@@ -373,6 +420,43 @@ bool tc_in_arena(const struct tcache *tc, uintptr_t pc)
 }
 
 void tc_set_ephemeral(struct tcache *tc, struct tblock *tb) { tc->ephemeral = tb; }
+
+/* The slot for pa: open addressing, the oldest entry of a full probe
+ * window is reused (the counts are a heuristic, not a record). */
+static struct tc_trap *tc_trap_slot(struct tcache *tc, uint32_t pa, bool create)
+{
+    uint32_t h = (pa * 0x9e3779b1u) >> 20;
+    for (uint32_t i = 0; i < 8; i++) {
+        struct tc_trap *t = &tc->traps[(h + i) % TC_TRAP_SLOTS];
+        if (t->pa == pa + 1)
+            return t;
+        if (t->pa == 0 && create) {
+            t->pa = pa + 1;
+            return t;
+        }
+    }
+    if (!create)
+        return NULL;
+    struct tc_trap *t = &tc->traps[h % TC_TRAP_SLOTS];
+    *t = (struct tc_trap){ .pa = pa + 1 };
+    return t;
+}
+
+unsigned tc_note_trap(struct tcache *tc, uint32_t pa)
+{
+    struct tc_trap *t = tc_trap_slot(tc, pa, true);
+    if (t->count < UINT16_MAX)
+        t->count++;
+    return t->count;
+}
+
+void tc_set_emulated(struct tcache *tc, uint32_t pa) { tc_trap_slot(tc, pa, true)->emulated = true; }
+
+bool tc_is_emulated(const struct tcache *tc, uint32_t pa)
+{
+    const struct tc_trap *t = tc_trap_slot((struct tcache *)tc, pa, false);
+    return t && t->emulated;
+}
 
 struct tblock *tc_find_block(const struct tcache *tc, uintptr_t pc)
 {

@@ -23,6 +23,7 @@
 
 struct vm;
 struct vcpu;
+struct event;
 
 /* Mode bits of a block key: everything about the CPU that changes what the
  * same guest bytes must be translated into (STYLE.md: the mode belongs in the key). */
@@ -89,6 +90,7 @@ struct tblock {
     uint32_t host_size;             /* bytes of host code */
     uint32_t guest_size;            /* bytes of guest code (last instruction may cross a page) */
     uint32_t pfn_last;              /* guest-physical page of the last byte */
+    uint32_t va_last;               /* linear address of the last byte (pages it straddles) */
     uint16_t ninsns;                /* guest instructions */
     uint16_t npcmap;
     struct pcmap_entry *pcmap;      /* npcmap entries, ascending host_off */
@@ -117,8 +119,10 @@ struct tcache;
 struct tcache *tc_create(struct vm *vm, size_t arena_size, char *err, size_t errlen);
 void tc_destroy(struct tcache *tc);
 
-/* The key for the vCPU's current state. */
-struct tb_key tc_current_key(const struct vcpu *v);
+/* The key for the vCPU's current state.  With paging on, finding the
+ * physical page walks the guest tables for an instruction fetch: false with
+ * *ev = #PF when the guest cannot fetch from EIP. */
+bool tc_current_key(struct vcpu *v, struct tb_key *k, struct event *ev);
 struct tblock *tc_lookup(struct tcache *tc, const struct tb_key *k);
 
 /* Code arena: reserve up to `max` bytes for a block being translated.  NULL
@@ -154,6 +158,15 @@ void tc_ibl_sync_mode(struct tcache *tc, struct vcpu *v, uint32_t mode);
 /* The one-off block running from the scratch area, or NULL (the signal
  * handler must find it too). */
 void tc_set_ephemeral(struct tcache *tc, struct tblock *tb);
+/* The linear page vpn no longer maps what it did: forget the indirect
+ * targets on it. */
+void tc_ibl_drop_page(struct tcache *tc, uint32_t vpn);
+/* Adaptive translation: count a trap (page-table write, device access) of
+ * the instruction at guest-physical address pa and return the count so far;
+ * mark it to be translated as a callout from now on; ask whether it is. */
+unsigned tc_note_trap(struct tcache *tc, uint32_t pa);
+void tc_set_emulated(struct tcache *tc, uint32_t pa);
+bool tc_is_emulated(const struct tcache *tc, uint32_t pa);
 /* Which block holds host address pc (NULL if none); valid or not. */
 struct tblock *tc_find_block(const struct tcache *tc, uintptr_t pc);
 /* Is pc inside the code arena at all? */

@@ -1,0 +1,19 @@
+/*
+ * run_priv.h: what the dispatch loop (run.c) and its fault handling
+ * (run_fault.c) share.  Not used outside monitor/run*.c.
+ */
+#pragma once
+#include "monitor/vcpu.h"
+#include "tcache/tcache.h"
+
+/* bt/entry.S: run translated code; returns the exit descriptor. */
+uint64_t bt_enter(struct vcpu *v, const uint8_t *code);
+
+/* Deliver ev through the guest IDT — or, for test harnesses, stop on it. */
+void run_raise(struct vcpu *v, struct event ev);
+/* The exception a translation raised (error code 0 where one is pushed). */
+struct event run_raise_event(const struct exit_desc *x);
+/* Emulate the instruction of a callout exit; true if it raised an event. */
+bool run_callout(struct vcpu *v, const struct exit_desc *x);
+/* A host signal stopped translated code (v->host_fault says which). */
+void run_host_fault(struct vcpu *v);
