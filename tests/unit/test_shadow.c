@@ -1,0 +1,245 @@
+/*
+ * test_shadow.c: the shadow page tables' bookkeeping — fills and true
+ * faults, the D-bit protocol, tracing of page-table pages (reverse map by
+ * page table), CR3 switches that keep identical directory entries, invlpg,
+ * user-mode rights, devices, and the mapping budget.
+ *
+ * The shadow's host mappings are real: after a fill the test reads the guest
+ * window at W + la and must see the guest-physical page the tables name.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "monitor/vm.h"
+#include "shadowmm/shadow.h"
+#include "shadowmm/walk.h"
+
+#define PD 0x00100000u    /* page directory */
+#define PT 0x00101000u    /* page table for linear 0x00400000-0x007fffff */
+#define PD2 0x00102000u   /* a second directory sharing PDE 1 */
+#define PT_B 0x00103000u  /* a page table used only by PD2 for PDE 2 */
+#define DATA 0x00200000u  /* data pages the tables point to */
+
+static struct vm *shadow_vm;
+
+static void put32(uint32_t pa, uint32_t v) { gmem_write_phys(shadow_vm, pa, &v, 4); }
+static uint32_t get32(uint32_t pa)
+{
+    uint32_t v;
+    gmem_read_phys(shadow_vm, pa, &v, 4);
+    return v;
+}
+
+static int setup(void **state)
+{
+    char err[256];
+    struct vm_config cfg = { .ram_size = 32u << 20, .com1 = { .kind = SERIAL_NULL }, .tc_size = 4u << 20 };
+    shadow_vm = vm_create(&cfg, err, sizeof err);
+    assert_non_null(shadow_vm);
+    *state = shadow_vm;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    vm_destroy(*state);
+    return 0;
+}
+
+/* Fresh tables: PDE 1 -> PT, PTEs 0..15 -> DATA pages (present, writable,
+ * supervisor, A/D clear); page i of DATA holds the word 0x1000 + i. */
+static void tables_reset(void)
+{
+    struct vcpu *v = &shadow_vm->cpu;
+    for (uint32_t pa = PD; pa < PT_B + 0x1000; pa += 4)
+        put32(pa, 0);
+    put32(PD + 4 * 1, PT | PTE_P | PTE_RW);
+    put32(PD2 + 4 * 1, PT | PTE_P | PTE_RW);
+    put32(PD2 + 4 * 2, PT_B | PTE_P | PTE_RW | PTE_US);
+    for (uint32_t i = 0; i < 16; i++) {
+        put32(PT + 4 * i, (DATA + 0x1000 * i) | PTE_P | PTE_RW);
+        put32(DATA + 0x1000 * i, 0x1000 + i);
+    }
+    /* Linear 0x00800000 (PDE 2 of PD2): a user page. */
+    put32(PT_B, (DATA + 0x10000) | PTE_P | PTE_RW | PTE_US);
+    shadow_flush(shadow_vm);
+    v->cr0 = CR0_PE | CR0_ET;
+    v->cr3 = PD;
+    v->cr0 |= CR0_PG;
+    mmu_cr0_written(v, CR0_PE | CR0_ET);
+    shadow_set_privilege(v, 0);
+}
+
+static uint32_t window32(uint32_t la)
+{
+    return *(volatile uint32_t *)(shadow_vm->mem.window + la);
+}
+
+static void test_fill_maps_the_named_page(void **state)
+{
+    (void)state;
+    tables_reset();
+    struct event ev;
+    uint32_t pa;
+    uint32_t live = shadow_live_mappings(shadow_vm);
+    assert_int_equal(shadow_fault(&shadow_vm->cpu, 0x00403010, false, &ev, &pa), SHADOW_FILLED);
+    assert_int_equal(pa, DATA + 0x3010);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live + 1);
+    assert_int_equal(window32(0x00403000), 0x1003);
+    assert_true(get32(PT + 12) & PTE_A);   /* the fill is the guest's access: A set */
+    assert_false(get32(PT + 12) & PTE_D);  /* a read: D still clear */
+}
+
+static void test_true_fault_has_exact_error_code(void **state)
+{
+    (void)state;
+    tables_reset();
+    struct event ev;
+    uint32_t pa;
+    assert_int_equal(shadow_fault(&shadow_vm->cpu, 0x00420000, true, &ev, &pa), SHADOW_GUEST_FAULT);
+    assert_int_equal(ev.vector, VEC_PF);
+    assert_int_equal(ev.error_code, PFEC_W); /* not present, write, supervisor */
+    assert_int_equal(ev.cr2, 0x00420000);
+}
+
+static void test_first_write_sets_dirty(void **state)
+{
+    (void)state;
+    tables_reset();
+    struct event ev;
+    uint32_t pa;
+    assert_int_equal(shadow_fault(&shadow_vm->cpu, 0x00401000, false, &ev, &pa), SHADOW_FILLED);
+    /* The host refused the write (mapped read-only while D is clear). */
+    assert_int_equal(shadow_fault(&shadow_vm->cpu, 0x00401000, true, &ev, &pa), SHADOW_FILLED);
+    assert_true(get32(PT + 4) & PTE_D);
+    assert_int_equal(shadow_vm->stats.sh_dirty_faults > 0, 1);
+}
+
+static void test_page_table_writes_are_traced(void **state)
+{
+    (void)state;
+    tables_reset();
+    struct event ev;
+    uint32_t pa;
+    /* Map PT itself at linear 0x0040f000 (PTE 15), then the data at 0x00402000. */
+    put32(PT + 4 * 15, PT | PTE_P | PTE_RW | PTE_D | PTE_A);
+    assert_int_equal(shadow_fault(&shadow_vm->cpu, 0x00402000, false, &ev, &pa), SHADOW_FILLED);
+    assert_int_equal(shadow_fault(&shadow_vm->cpu, 0x0040f000, false, &ev, &pa), SHADOW_FILLED);
+    /* A write through the mapping of the page table is a traced write. */
+    assert_int_equal(shadow_fault(&shadow_vm->cpu, 0x0040f008, true, &ev, &pa), SHADOW_TRACED_WRITE);
+    assert_int_equal(pa, PT + 8);
+    /* The emulated write changes PTE 2: exactly that mapping goes. */
+    uint32_t live = shadow_live_mappings(shadow_vm);
+    put32(PT + 8, (DATA + 0x5000) | PTE_P | PTE_RW);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
+    assert_int_equal(shadow_fault(&shadow_vm->cpu, 0x00402000, false, &ev, &pa), SHADOW_FILLED);
+    assert_int_equal(window32(0x00402000), 0x1005); /* the new page */
+}
+
+static void test_cr3_switch_keeps_identical_pdes(void **state)
+{
+    (void)state;
+    tables_reset();
+    struct vcpu *v = &shadow_vm->cpu;
+    struct event ev;
+    uint32_t pa;
+    assert_int_equal(shadow_fault(v, 0x00404000, false, &ev, &pa), SHADOW_FILLED);
+    uint32_t live = shadow_live_mappings(shadow_vm);
+    v->cr3 = PD2;
+    mmu_cr3_written(v, PD);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live); /* PDE 1 is the same */
+    assert_int_equal(window32(0x00404000), 0x1004);
+    /* A directory whose PDE 1 differs drops the group. */
+    put32(PD + 4 * 1, PT_B | PTE_P | PTE_RW);
+    v->cr3 = PD;
+    mmu_cr3_written(v, PD2);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
+}
+
+static void test_invlpg_drops_one_page(void **state)
+{
+    (void)state;
+    tables_reset();
+    struct event ev;
+    uint32_t pa;
+    shadow_fault(&shadow_vm->cpu, 0x00406000, false, &ev, &pa);
+    shadow_fault(&shadow_vm->cpu, 0x00407000, false, &ev, &pa);
+    uint32_t live = shadow_live_mappings(shadow_vm);
+    mmu_invlpg(&shadow_vm->cpu, 0x00406abc);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
+    assert_int_equal(window32(0x00407000), 0x1007);
+}
+
+static void test_user_mode_loses_supervisor_pages(void **state)
+{
+    (void)state;
+    tables_reset();
+    struct vcpu *v = &shadow_vm->cpu;
+    struct event ev;
+    uint32_t pa;
+    v->cr3 = PD2;
+    mmu_cr3_written(v, PD);
+    assert_int_equal(shadow_fault(v, 0x00408000, false, &ev, &pa), SHADOW_FILLED); /* supervisor page */
+    assert_int_equal(shadow_fault(v, 0x00800000, false, &ev, &pa), SHADOW_FILLED); /* user page */
+    uint32_t live = shadow_live_mappings(shadow_vm);
+    shadow_set_privilege(v, 3);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
+    /* In user mode the supervisor page is a true fault with P and U set. */
+    assert_int_equal(shadow_fault(v, 0x00408000, false, &ev, &pa), SHADOW_GUEST_FAULT);
+    assert_int_equal(ev.error_code, PFEC_P | PFEC_U);
+    shadow_set_privilege(v, 0);
+}
+
+static void test_device_pages_are_not_mapped(void **state)
+{
+    (void)state;
+    tables_reset();
+    struct event ev;
+    uint32_t pa;
+    put32(PT + 4 * 9, 0xe0000000u | PTE_P | PTE_RW);
+    uint32_t live = shadow_live_mappings(shadow_vm);
+    assert_int_equal(shadow_fault(&shadow_vm->cpu, 0x00409010, false, &ev, &pa), SHADOW_MMIO);
+    assert_int_equal(pa, 0xe0000010u);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live);
+}
+
+static void test_budget_evicts(void **state)
+{
+    (void)state;
+    tables_reset();
+    struct vcpu *v = &shadow_vm->cpu;
+    struct event ev;
+    uint32_t pa;
+    /* 32 page tables of 1024 pages each, all pointing at DATA: enough
+     * mappings to pass the budget. */
+    for (uint32_t t = 0; t < 32; t++) {
+        uint32_t table = 0x00800000u + t * 0x1000;
+        put32(PD + 4 * (8 + t), table | PTE_P | PTE_RW);
+        for (uint32_t i = 0; i < 1024; i++)
+            put32(table + 4 * i, DATA | PTE_P | PTE_RW);
+    }
+    for (uint32_t n = 0; n < SHADOW_MAP_BUDGET + 100; n++)
+        assert_int_equal(shadow_fault(v, 0x02000000u + n * 0x1000, false, &ev, &pa), SHADOW_FILLED);
+    assert_true(shadow_live_mappings(shadow_vm) <= SHADOW_MAP_BUDGET);
+    assert_true(shadow_vm->stats.sh_evictions >= 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fill_maps_the_named_page),
+        cmocka_unit_test(test_true_fault_has_exact_error_code),
+        cmocka_unit_test(test_first_write_sets_dirty),
+        cmocka_unit_test(test_page_table_writes_are_traced),
+        cmocka_unit_test(test_cr3_switch_keeps_identical_pdes),
+        cmocka_unit_test(test_invlpg_drops_one_page),
+        cmocka_unit_test(test_user_mode_loses_supervisor_pages),
+        cmocka_unit_test(test_device_pages_are_not_mapped),
+        cmocka_unit_test(test_budget_evicts),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
