@@ -240,6 +240,8 @@ void cpu_deliver_event(struct vcpu *v, const struct event *ev)
             v->halted = false;
             return;
         }
+        if (fault.kind == EV_NONE || v->vm->exit_reason != VMEXIT_NONE)
+            return; /* the VM is stopping (e.g. the frame went to nonexistent memory) */
         if (fault.has_error && event_selector_error(fault.vector) && !event_is_software(&cur))
             fault.error_code |= 1; /* EXT (§6.13) */
         /* A fault while delivering int n/int3/into is a fault of that

@@ -65,6 +65,8 @@ void run_fini(struct vm *vm)
 void run_raise(struct vcpu *v, struct event ev)
 {
     struct vm *vm = v->vm;
+    if (ev.kind == EV_NONE || vm->exit_reason != VMEXIT_NONE)
+        return; /* e.g. an access to nonexistent memory stopped the VM */
     if (vm->cfg.stop_on_exception) {
         vm->last_event = ev;
         vm_request_exit(vm, VMEXIT_GUEST_EXCEPTION, EXIT_STATUS_GUEST_FAILED,

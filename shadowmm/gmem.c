@@ -148,48 +148,88 @@ void gmem_write_phys(struct vm *vm, uint64_t pa, const void *src, uint32_t len)
  * (a descriptor, a TSS, a stack frame) faults whole with CR2 in that page
  * and stores nothing.  Paging off: linear = physical.  The linear address
  * space wraps at 4 GiB either way (SDM Vol. 3A §3.3). */
-bool gmem_read_lin(struct vcpu *v, uint32_t lin, void *dst, uint32_t len, bool user, struct event *ev)
+/* Is every byte of guest-physical [pa, pa+len) RAM or a device? */
+static bool gmem_phys_exists(const struct vm *vm, uint64_t pa, uint32_t len)
+{
+    if (gmem_phys_ptr(&vm->mem, pa, len))
+        return true;
+    for (uint64_t p = pa; p < pa + len; p++)
+        if (!gmem_phys_ptr(&vm->mem, p, 1) && !mmio_find(vm, p))
+            return false;
+    return true;
+}
+
+/* The guest touched an address with nothing behind it: stop the VM with a
+ * message (not a guest exception: there is none for this on a PC), and
+ * make the access fail so that the instruction has no effect.  ev->kind
+ * EV_NONE tells the caller there is nothing to deliver. */
+static bool gmem_nonexistent(struct vcpu *v, uint64_t pa, bool write, struct event *ev)
+{
+    vm_request_exit(v->vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
+                    "guest %s nonexistent memory at %#llx (EIP %#x)", write ? "wrote to" : "read from",
+                    (unsigned long long)pa, v->eip);
+    *ev = (struct event){ .kind = EV_NONE };
+    return false;
+}
+
+/* The physical pieces of a linear access (at most 3 pages, or 2 when
+ * paging is off and the access wraps at 4 GiB). */
+struct gmem_pieces {
+    uint32_t n;
+    uint32_t pa[WALK_RANGE_MAX_PAGES];
+    uint32_t size[WALK_RANGE_MAX_PAGES];
+    uint32_t len;  /* bytes covered */
+};
+
+static bool gmem_translate(struct vcpu *v, uint32_t lin, uint32_t len, bool write, bool user,
+                           struct gmem_pieces *p, struct event *ev)
 {
     if (v->cr0 & CR0_PG) {
         struct walk_range r;
-        for (uint32_t done = 0; done < len; done += r.len) {
-            if (!walk_guest_range(v, lin + done, len - done, WALK_READ, user, &r, ev))
-                return false;
-            for (uint32_t i = 0, off = done; i < r.n; off += r.size[i++])
-                gmem_read_phys(v->vm, r.pa[i], (uint8_t *)dst + off, r.size[i]);
-        }
-        return true;
+        if (!walk_guest_range(v, lin, len, write ? WALK_WRITE : WALK_READ, user, &r, ev))
+            return false;
+        p->n = r.n;
+        p->len = r.len;
+        memcpy(p->pa, r.pa, sizeof r.pa);
+        memcpy(p->size, r.size, sizeof r.size);
+    } else {
+        /* Paging off: linear = physical, wrapping at 4 GiB (SDM Vol. 3A §3.3). */
+        uint64_t room = (1ull << 32) - lin;
+        p->len = len;
+        p->n = room < len ? 2 : 1;
+        p->pa[0] = lin;
+        p->size[0] = room < len ? (uint32_t)room : len;
+        p->pa[1] = 0;
+        p->size[1] = len - p->size[0];
     }
-    if ((uint64_t)lin + len > (1ull << 32)) {
-        uint32_t first = (uint32_t)((1ull << 32) - lin);
-        gmem_read_phys(v->vm, lin, dst, first);
-        gmem_read_phys(v->vm, 0, (uint8_t *)dst + first, len - first);
-        return true;
+    for (uint32_t i = 0; i < p->n; i++)
+        if (!gmem_phys_exists(v->vm, p->pa[i], p->size[i]))
+            return gmem_nonexistent(v, p->pa[i], write, ev);
+    return true;
+}
+
+bool gmem_read_lin(struct vcpu *v, uint32_t lin, void *dst, uint32_t len, bool user, struct event *ev)
+{
+    struct gmem_pieces p;
+    for (uint32_t done = 0; done < len; done += p.len) {
+        if (!gmem_translate(v, lin + done, len - done, false, user, &p, ev))
+            return false;
+        for (uint32_t i = 0, off = done; i < p.n; off += p.size[i++])
+            gmem_read_phys(v->vm, p.pa[i], (uint8_t *)dst + off, p.size[i]);
     }
-    gmem_read_phys(v->vm, lin, dst, len);
     return true;
 }
 
 bool gmem_write_lin(struct vcpu *v, uint32_t lin, const void *src, uint32_t len, bool user,
                     struct event *ev)
 {
-    if (v->cr0 & CR0_PG) {
-        struct walk_range r;
-        for (uint32_t done = 0; done < len; done += r.len) {
-            if (!walk_guest_range(v, lin + done, len - done, WALK_WRITE, user, &r, ev))
-                return false;
-            for (uint32_t i = 0, off = done; i < r.n; off += r.size[i++])
-                gmem_write_phys(v->vm, r.pa[i], (const uint8_t *)src + off, r.size[i]);
-        }
-        return true;
+    struct gmem_pieces p;
+    for (uint32_t done = 0; done < len; done += p.len) {
+        if (!gmem_translate(v, lin + done, len - done, true, user, &p, ev))
+            return false;
+        for (uint32_t i = 0, off = done; i < p.n; off += p.size[i++])
+            gmem_write_phys(v->vm, p.pa[i], (const uint8_t *)src + off, p.size[i]);
     }
-    if ((uint64_t)lin + len > (1ull << 32)) {
-        uint32_t first = (uint32_t)((1ull << 32) - lin);
-        gmem_write_phys(v->vm, lin, src, first);
-        gmem_write_phys(v->vm, 0, (const uint8_t *)src + first, len - first);
-        return true;
-    }
-    gmem_write_phys(v->vm, lin, src, len);
     return true;
 }
 

@@ -204,18 +204,6 @@ static inline void btfx_set_seg_base(struct vm *vm, enum x86_sreg s, uint32_t ba
     vcpu_set_seg(&vm->cpu, s, c);
 }
 
-/* A test that shows a known translator bug (described in `what`) is
- * skipped unless BTV_RUN_KNOWN_BUGS is set in the environment, so that the
- * suite stays green while the bug is open and the test can be run at will:
- *   BTV_RUN_KNOWN_BUGS=1 ctest -R unit.test_bt   */
-static inline void btfx_known_bug(const char *what)
-{
-    if (!getenv("BTV_RUN_KNOWN_BUGS")) {
-        print_message("known bug, skipped (BTV_RUN_KNOWN_BUGS=1 runs it): %s\n", what);
-        skip();
-    }
-}
-
 /* Little-endian bytes of a 32-bit value, for building snippets. */
 #define BTFX_LE32(x) (uint8_t)((x) & 0xff), (uint8_t)(((x) >> 8) & 0xff), (uint8_t)(((x) >> 16) & 0xff), \
                      (uint8_t)(((x) >> 24) & 0xff)

@@ -23,7 +23,6 @@ static int setup_tiny(void **state) { return btfx_setup_tc(state, TINY_TC); }
  * translation that may flush the cache, which frees that block: tc_link()
  * then reads and patches through freed memory (seen crashing in
  * emit_patch_jmp called from tc_link at the first flush). */
-#define FLUSH_BUG "monitor/run.c vm_run: re.from is used by tc_link after bt_translate flushed (freed) it"
 
 /* The k-th block adds this to EAX. */
 static uint8_t block_addend(uint32_t k) { return (uint8_t)(k % 100u + 1u); }
@@ -53,7 +52,6 @@ static size_t build_chain(struct vm *vm)
 
 static void test_flush_keeps_results(void **state)
 {
-    btfx_known_bug(FLUSH_BUG);
     struct vm *vm = btfx_vm(state);
     size_t n = build_chain(vm);
     uint32_t sum = 0;
@@ -72,7 +70,6 @@ static void test_flush_keeps_results(void **state)
  * cleared with the cache and must never send a call to freed code. */
 static void test_flush_with_indirect_branches(void **state)
 {
-    btfx_known_bug(FLUSH_BUG);
     struct vm *vm = btfx_vm(state);
     size_t n = build_chain(vm);
     /* Replace every 10th block's "jmp +0" with "call ebx" to a routine
@@ -101,7 +98,6 @@ static void test_flush_with_indirect_branches(void **state)
  * block 0 (the first block of the chain) before running the chain. */
 static void test_flush_with_smc(void **state)
 {
-    btfx_known_bug(FLUSH_BUG);
     struct vm *vm = btfx_vm(state);
     size_t n = build_chain(vm);
     /* A prologue on another page: inc byte [C+2] (block 0's imm8) ; jmp C */

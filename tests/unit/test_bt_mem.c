@@ -310,8 +310,6 @@ static void test_mem_fs_gs_base(void **state)
 static void test_mem_fs_high8(void **state)
 {
     struct vm *vm = btfx_vm(state);
-    btfx_known_bug("bt_rule_mem: an 8-bit high register with a rebased address (fs:/gs:, non-flat DS, "
-                   "16-bit addressing) falls back to a callout the emulator does not implement");
     size_t n = BTFX_LOAD(vm, 0x64, 0x8a, 0x26, /* mov ah, fs:[esi] */
                          0x64, 0x88, 0x3e,     /* mov fs:[esi], bh */
                          0xf4);

@@ -366,9 +366,6 @@ static void test_rep_movs_fault_src_wrap(void **state)
     assert_int_equal(vm->cpu.gpr[GPR_ESI], 0xfffffffcu);
     assert_int_equal(vm->cpu.gpr[GPR_EDI], DST + 0x20 - 12);
     expect_copied(vm, DST + 0x18, 0, 12);
-    btfx_known_bug("rule_string: the biased 64-bit RSI = W + ESI does not wrap at 4 GiB, so a "
-                   "backward string op passing linear 0 touches host W - 4 (below the window) and the "
-                   "run ends as an internal error instead of a read of linear 0xfffffffc");
     assert_int_equal(vm->exit_reason, VMEXIT_UNSUPPORTED);
     assert_non_null(strstr(vm->exit_message, "read from nonexistent memory at 0xfffffffc"));
 }

@@ -284,15 +284,19 @@ static void test_paging_off(void **state)
     struct event ev = { 0 };
     assert_true(gmem_write_lin(v, 0x00345678u, src, 4, true, &ev));
     assert_memory_equal(gmem_phys_ptr(&v->vm->mem, 0x00345678u, 4), src, 4);
-    /* The two bytes below 4 GiB are beyond RAM (dropped); the rest wrap to 0. */
-    assert_true(gmem_write_lin(v, 0xfffffffeu, src, 4, false, &ev));
-    assert_int_equal(wfx_rd32(v, 0) & 0xffff, 0xa4a3);
-    assert_true(gmem_read_lin(v, 0xfffffffeu, back, 4, false, &ev));
-    assert_int_equal(back[0], 0xff);
-    assert_int_equal(back[1], 0xff);
-    assert_int_equal(back[2], 0xa3);
-    assert_int_equal(back[3], 0xa4);
+    /* An access that wraps at 4 GiB: the two bytes below 4 GiB have nothing
+     * behind them, so the VM stops with a message naming the address and the
+     * access has no effect at all (nothing is written at 0 either). */
+    uint32_t before = wfx_rd32(v, 0);
+    assert_false(gmem_write_lin(v, 0xfffffffeu, src, 4, false, &ev));
     assert_int_equal(ev.kind, EV_NONE);
+    assert_int_equal(wfx_rd32(v, 0), before);
+    assert_int_equal(v->vm->exit_reason, VMEXIT_UNSUPPORTED);
+    assert_non_null(strstr(v->vm->exit_message, "wrote to nonexistent memory at 0xfffffffe"));
+    v->vm->exit_reason = VMEXIT_NONE;
+    assert_false(gmem_read_lin(v, 0xfffffffeu, back, 4, false, &ev));
+    assert_non_null(strstr(v->vm->exit_message, "read from nonexistent memory at 0xfffffffe"));
+    v->vm->exit_reason = VMEXIT_NONE;
 }
 
 int main(void)
