@@ -117,6 +117,9 @@ static void test_code(void)
 
     put_code(MB(9), f1, sizeof f1);
     rt_eq(call(ALIAS_VA + 0x100000), 0x4c4e0001, "code runs from a 4 MiB page");
+    wr(MB(9) + 1, 0x4c4e00ff);
+    rt_eq(call(ALIAS_VA + 0x100000), 0x4c4e00ff,
+          "the immediate patched through the identity alias of the 4 MiB page runs");
     for (i = 0; i < 50; i++) {
         wr(MB(9) + 1, 0x4c4e0100 + i); /* patch through the identity alias */
         bad += call(ALIAS_VA + 0x100000) != 0x4c4e0100 + i;
