@@ -26,6 +26,7 @@
 #include "monitor/cpu.h"
 #include "monitor/emu_alu.h"
 #include "monitor/vm.h"
+#include "shadowmm/walk.h"
 
 /* ---- operands ---- */
 
@@ -109,14 +110,28 @@ bool memop_put(struct vcpu *v, const struct decoded_insn *d, const ZydisDecodedO
     return true;
 }
 
+bool memop_check_write_at(struct vcpu *v, enum x86_sreg s, uint32_t off, unsigned bytes, struct event *ev)
+{
+    uint32_t lin;
+    if (!seg_linear(v, s, off, bytes, true, &lin, ev))
+        return false;
+    if (!(v->cr0 & CR0_PG))
+        return true;
+    /* The pages too: a read-modify-write of a read-only or absent page is a
+     * #PF with W/R = 1 before anything is read (SDM Vol. 3A §4.7).  The walk
+     * sets A and D as the write that follows would. */
+    struct walk_range r;
+    return walk_guest_range(v, lin, bytes, WALK_WRITE, v->cpl == 3, &r, ev);
+}
+
 bool memop_check_write(struct vcpu *v, const struct decoded_insn *d, const ZydisDecodedOperand *op,
                        unsigned bytes, struct event *ev)
 {
     if (!memop_is_mem(op))
         return true;
     enum x86_sreg s;
-    uint32_t lin, ea = emu_effective_address(v, d, op, &s);
-    return seg_linear(v, s, ea, bytes, true, &lin, ev);
+    uint32_t ea = emu_effective_address(v, d, op, &s);
+    return memop_check_write_at(v, s, ea, bytes, ev);
 }
 
 /* ---- moves ---- */

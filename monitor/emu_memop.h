@@ -45,9 +45,11 @@ bool memop_read_at(struct vcpu *v, enum x86_sreg s, uint32_t off, unsigned bytes
 bool memop_write_at(struct vcpu *v, enum x86_sreg s, uint32_t off, unsigned bytes, uint64_t value,
                     struct event *ev);
 /* A read-modify-write destination must be writable before it is read: the
- * hardware checks the write permission of such an operand up front, so a
- * device never sees the read of an access that then faults (SDM Vol. 3A
- * §5.4.1: the type check precedes the access). */
+ * hardware checks the write permission of such an operand up front —
+ * segment type and limit (SDM Vol. 3A §5.4.1) and, with paging, the page
+ * (§4.7: the fault has W/R = 1) — so a device never sees the read of an
+ * access that then faults. */
+bool memop_check_write_at(struct vcpu *v, enum x86_sreg s, uint32_t off, unsigned bytes, struct event *ev);
 bool memop_check_write(struct vcpu *v, const struct decoded_insn *d, const ZydisDecodedOperand *op,
                        unsigned bytes, struct event *ev);
 

@@ -17,7 +17,6 @@
  *
  *   bts [eax], ecx with ECX = -1   → the top bit of the dword at EAX - 4
  */
-#include "monitor/cpu.h"
 #include "monitor/emu_memop.h"
 
 /* Where the selected bit lives. */
@@ -82,9 +81,8 @@ enum emu_status memop_bit(struct vcpu *v, const struct decoded_insn *d, struct e
         return memop_bit_reg(v, d, n, ev);
     struct bit_ref r = memop_bit_ref(v, d, n);
     bool writes = d->i.mnemonic != ZYDIS_MNEMONIC_BT;
-    uint32_t lin;
     uint64_t word;
-    if (writes && !seg_linear(v, r.seg, r.ea, n, true, &lin, ev))
+    if (writes && !memop_check_write_at(v, r.seg, r.ea, n, ev))
         return EMU_EVENT;
     if (!memop_read_at(v, r.seg, r.ea, n, &word, ev))
         return EMU_EVENT;

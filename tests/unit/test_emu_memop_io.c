@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "memop_fixture.h"
+#include "shadowmm/walk.h"
 
 #define DEV_BASE 0xe0000000u
 #define LOG_MAX 16
@@ -315,6 +316,78 @@ static void test_fault_read_only(void **state)
     assert_int_equal(f->count, 2);
 }
 
+/* ---- paging ---- */
+
+#define PG_DIR 0x10000u /* page directory */
+#define PG_LOW 0x11000u /* page table: linear 0..4 MiB identity, MF_BUF's page read-only */
+#define PG_DEV 0x12000u /* page table: linear 4 MiB -> the device (page 0 RW, page 1 RO) */
+
+/* 32-bit paging with CR0.WP, so ring-0 writes honour R/W too. */
+static void enable_paging(struct vcpu *v)
+{
+    for (uint32_t i = 0; i < 1024; i++)
+        mf_wr32(v, PG_LOW + 4 * i, (i << 12) | PTE_P | PTE_RW);
+    mf_wr32(v, PG_LOW + 4 * (MF_BUF >> 12), MF_BUF | PTE_P);
+    mf_wr32(v, PG_DEV, DEV_BASE | PTE_P | PTE_RW);
+    mf_wr32(v, PG_DEV + 4, (DEV_BASE + 0x1000) | PTE_P);
+    mf_wr32(v, PG_DIR, PG_LOW | PTE_P | PTE_RW);
+    mf_wr32(v, PG_DIR + 4, PG_DEV | PTE_P | PTE_RW);
+    v->cr3 = PG_DIR;
+    v->cr0 |= CR0_PG | CR0_WP;
+}
+
+/* Read-modify-write of a read-only page: #PF with P and W/R set and CR2
+ * the address, before anything is read; reads of the page work. */
+static void test_paging_read_only_page(void **state)
+{
+    struct vcpu *v = &((struct vm *)*state)->cpu;
+    struct fake_dev dev = { 0 }, *f = &dev;
+    struct event ev;
+    assert_int_equal(mmio_register(v->vm, DEV_BASE + 0x1000, 0x1000, fake_read, fake_write, f, "ro"), 0);
+    enable_paging(v);
+    mf_wr32(v, MF_BUF, 41);
+    v->gpr[GPR_EBX] = MF_BUF;
+    v->gpr[GPR_EAX] = 0x401000;
+    static const uint8_t insns[][3] = {
+        { 0x83, 0x03, 0x01 }, /* add dword [ebx], 1 */
+        { 0x0f, 0xb1, 0x0b }, /* cmpxchg [ebx], ecx */
+        { 0x83, 0x00, 0x01 }, /* add dword [eax], 1: the device behind a read-only page */
+    };
+    for (unsigned i = 0; i < 3; i++) {
+        uint32_t eflags = vcpu_get_eflags(v), eax = v->gpr[GPR_EAX];
+        assert_int_equal(mf_emulate(v, &ev, insns[i], 3), EMU_EVENT);
+        assert_int_equal(ev.vector, VEC_PF);
+        assert_int_equal(ev.error_code, 0x3); /* P | W/R */
+        assert_int_equal(ev.cr2, i < 2 ? MF_BUF : 0x401000);
+        assert_int_equal(vcpu_get_eflags(v), eflags);
+        assert_int_equal(v->gpr[GPR_EAX], eax);
+        assert_int_equal(v->eip, MF_EIP);
+    }
+    assert_int_equal(f->count, 0);
+    assert_int_equal(mf_rd32(v, MF_BUF), 41);
+    assert_int_equal(MF_RUN(v, &ev, 0x8b, 0x0b), EMU_NEXT); /* mov ecx, [ebx] */
+    assert_int_equal(v->gpr[GPR_ECX], 41);
+}
+
+/* A device mapped at linear 4 MiB: the access reaches it through the
+ * guest's page tables with the offset inside the device. */
+static void test_paging_device(void **state)
+{
+    struct vcpu *v = &((struct vm *)*state)->cpu;
+    struct fake_dev dev, *f = add_device(v, &dev);
+    struct event ev;
+    enable_paging(v);
+    f->answer = 10;
+    v->gpr[GPR_EAX] = 0x400010;
+    assert_int_equal(MF_RUN(v, &ev, 0x83, 0x00, 0x05), EMU_NEXT); /* add dword [eax], 5 */
+    assert_int_equal(f->count, 2);
+    assert_access(f, 0, false, 0x10, 4);
+    assert_access(f, 1, true, 0x10, 4);
+    assert_int_equal(f->log[1].value, 15);
+    /* the walk set A and D in the PTE */
+    assert_int_equal(mf_rd32(v, PG_DEV) & (PTE_A | PTE_D), PTE_A | PTE_D);
+}
+
 /* ---- push m, pop m ---- */
 
 static void test_push_pop_memory(void **state)
@@ -433,6 +506,8 @@ int main(void)
         MF_TEST(test_fault_segment_limit),
         MF_TEST(test_fault_stack_segment),
         MF_TEST(test_fault_read_only),
+        MF_TEST(test_paging_read_only_page),
+        MF_TEST(test_paging_device),
         MF_TEST(test_push_pop_memory),
         MF_TEST(test_push_pop_esp_base),
         MF_TEST(test_push_pop_faults),
