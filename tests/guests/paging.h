@@ -140,6 +140,22 @@ static inline void pg_set_cr0_bits(uint32_t set, uint32_t clear)
     rt_write_cr0((rt_read_cr0() | set) & ~clear);
 }
 
+/* One dword read/written at linear address a, ordered with every other
+ * memory access of the C code around it (a compiler barrier): page-table
+ * entries are plain arrays, and a store to one must reach memory before
+ * the access that depends on it. */
+static inline uint32_t pg_rd(uint32_t a)
+{
+    uint32_t v;
+    asm volatile("movl (%1), %0" : "=r"(v) : "r"(a) : "memory");
+    return v;
+}
+
+static inline void pg_wr(uint32_t a, uint32_t v)
+{
+    asm volatile("movl %1, (%0)" : : "r"(a), "r"(v) : "memory");
+}
+
 /* Address of the last instruction a pg_try_* helper ran (the saved EIP an
  * exception on it must report). */
 extern uint32_t pg_at;

@@ -42,12 +42,12 @@ static uint32_t pa(uint32_t page)
 
 static uint32_t rd(uint32_t addr)
 {
-    return *(volatile uint32_t *)addr;
+    return pg_rd(addr);
 }
 
 static void wr(uint32_t addr, uint32_t v)
 {
-    *(volatile uint32_t *)addr = v;
+    pg_wr(addr, v);
 }
 
 static uint32_t pde_test(void)

@@ -45,12 +45,12 @@ static uint32_t pa(uint32_t page)
 
 static uint32_t rd(uint32_t a)
 {
-    return *(volatile uint32_t *)a;
+    return pg_rd(a);
 }
 
 static void wr(uint32_t a, uint32_t v)
 {
-    *(volatile uint32_t *)a = v;
+    pg_wr(a, v);
 }
 
 static void use_dir(uint32_t k)

@@ -66,6 +66,7 @@ static uint32_t page_alloc(uint32_t va)
 static void map_page(uint32_t page, uint32_t flags)
 {
     pt_demand[page] = page_alloc(demand_va(page)) | flags;
+    asm volatile("" : : : "memory"); /* the PTE is in memory before the next access */
 }
 
 static void pf_unexpected(struct rt_frame *f, uint32_t cr2)

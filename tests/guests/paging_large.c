@@ -38,12 +38,12 @@ static volatile uint32_t user_addr, user_val;
 
 static uint32_t rd(uint32_t a)
 {
-    return *(volatile uint32_t *)a;
+    return pg_rd(a);
 }
 
 static void wr(uint32_t a, uint32_t v)
 {
-    *(volatile uint32_t *)a = v;
+    pg_wr(a, v);
 }
 
 static uint32_t large(uint32_t pa, uint32_t flags)

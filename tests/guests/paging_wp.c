@@ -42,7 +42,7 @@ static uint32_t pa(uint32_t page)
  * (pt_test pages 16.. map pool pages 0..). */
 static uint32_t phys_rd(uint32_t page, uint32_t off)
 {
-    return *(volatile uint32_t *)(va(16 + page) + off);
+    return pg_rd(va(16 + page) + off);
 }
 
 static void set_wp(int on)
