@@ -198,6 +198,37 @@ static inline void pg_eq_sdm(const char *qemu_gap, uint32_t got, uint32_t want, 
         rt_eq(got, want, "%s", what);
 }
 
+/* A check repeated in a loop: counts the rounds that went wrong and keeps
+ * the first one, so a failure reports got/expected and where.
+ *   struct pg_tally t = {0};
+ *   for (i = 0; i < n; i++) pg_tally(&t, i, got(i), want(i));
+ *   pg_tally_check(&t, "n rounds of ...");
+ */
+struct pg_tally {
+    uint32_t bad;     /* rounds whose value was wrong */
+    uint32_t round;   /* the first such round */
+    uint32_t got;     /* its value */
+    uint32_t want;    /* and the expected one */
+};
+
+static inline void pg_tally(struct pg_tally *t, uint32_t round, uint32_t got, uint32_t want)
+{
+    if (got == want)
+        return;
+    if (t->bad++ == 0) {
+        t->round = round;
+        t->got = got;
+        t->want = want;
+    }
+}
+
+static inline void pg_tally_check(const struct pg_tally *t, const char *what)
+{
+    rt_eq(t->bad, 0, "%s: rounds wrong", what);
+    if (t->bad)
+        rt_eq(t->got, t->want, "%s: first wrong round is %u", what, t->round);
+}
+
 /* The kernel must fit the identity map pg_map_kernel builds. */
 static inline void pg_check_kernel_fits(void)
 {
