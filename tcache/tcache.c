@@ -211,10 +211,11 @@ static void tc_page_add(struct tcache *tc, uint32_t pfn, struct tblock *tb, int 
 {
     if (pfn >= tc->npages)
         return;
-    if (!tc->page_head[pfn])
-        gmem_protect_code_page(tc->vm, pfn, true);
+    bool first = !tc->page_head[pfn];
     tb->page_next[which] = tc->page_head[pfn];
     tc->page_head[pfn] = tb;
+    if (first) /* after the list is updated: the shadow asks tc_page_has_code() */
+        gmem_protect_code_page(tc->vm, pfn, true);
 }
 
 void tc_commit(struct tcache *tc, struct tblock *tb)
