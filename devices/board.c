@@ -4,7 +4,7 @@
  *
  * The order is a table (board_devices[]) so that a reader sees the whole
  * machine in one place and a new device is one line: devices that others
- * depend on come first (later: the PICs before the devices that raise
+ * depend on come first (the PICs before the devices that raise
  * interrupts).  If one constructor fails, board_init() undoes what was
  * built (board_destroy() copes with a partly built board) and fails.
  *
@@ -21,7 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "devices/pic.h"
+#include "devices/pit.h"
 #include "devices/uart.h"
 #include "monitor/vm.h"
 
@@ -41,7 +44,37 @@ static int board_init_com1(struct vm *vm, const struct serial_config *com1, char
         snprintf(err, errlen, "board: cannot register COM1 at port 0x%x", UART_COM1_BASE);
         return -1;
     }
+    uart_connect_irq(u, pic_irq_line, vm); /* IRQ 4 */
     return 0;
+}
+
+uint64_t board_clock_monotonic(struct vm *vm)
+{
+    struct timespec ts;
+    (void)vm;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int board_init_pic(struct vm *vm, const struct serial_config *com1, char *err,
+                          size_t errlen)
+{
+    (void)com1;
+    return pic_init(vm, err, errlen);
+}
+
+static int board_init_pit(struct vm *vm, const struct serial_config *com1, char *err,
+                          size_t errlen)
+{
+    (void)com1;
+    return pit_init(vm, err, errlen);
+}
+
+static int board_init_port61(struct vm *vm, const struct serial_config *com1, char *err,
+                             size_t errlen)
+{
+    (void)com1;
+    return port61_init(vm, err, errlen);
 }
 
 static int board_init_post(struct vm *vm, const struct serial_config *com1, char *err,
@@ -69,6 +102,9 @@ static const struct board_device {
     const char *name;
     int (*init)(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen);
 } board_devices[] = {
+    { "pic", board_init_pic },       /* first: the devices below raise interrupts */
+    { "pit", board_init_pit },
+    { "port61", board_init_port61 }, /* gates the PIT's channel 2 */
     { "post", board_init_post },
     { "isa-debug-exit", board_init_debugexit },
     { "com1", board_init_com1 },
@@ -77,7 +113,9 @@ static const struct board_device {
 
 int board_init(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
 {
+    uint64_t (*clock_ns)(struct vm *) = vm->board.clock_ns; /* a test's fake clock stays */
     memset(&vm->board, 0, sizeof vm->board);
+    vm->board.clock_ns = clock_ns ? clock_ns : board_clock_monotonic;
     for (size_t i = 0; i < sizeof board_devices / sizeof board_devices[0]; i++) {
         if (board_devices[i].init(vm, com1, err, errlen) < 0) {
             board_destroy(vm); /* e.g. give the terminal back */
@@ -94,6 +132,10 @@ void board_destroy(struct vm *vm)
         free(vm->board.com1);
         vm->board.com1 = NULL;
     }
+    free(vm->board.pit);
+    vm->board.pit = NULL;
+    free(vm->board.pic);
+    vm->board.pic = NULL;
 }
 
 void board_poll(struct vm *vm)

@@ -16,6 +16,8 @@
 
 struct vm;
 struct uart;
+struct pic;
+struct pit;
 
 /* Where a serial port's bytes go (-serial). */
 enum serial_backend_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NULL };
@@ -30,6 +32,11 @@ struct board {
     struct uart *com1;      /* 16550A at 0x3f8, IRQ 4 */
     uint8_t post_code;      /* last value written to port 0x80 (POST diagnostics) */
     struct pci_bus pci;     /* configuration mechanism #1 and the host bridge */
+    struct pic *pic;        /* the 8259A pair at 0x20/0xa0, ELCR at 0x4d0 (devices/pic.h) */
+    struct pit *pit;        /* the 8254 at 0x40-0x43 and port 0x61 (devices/pit.h) */
+    /* Host time in nanoseconds that time-driven devices (the PIT) read at
+     * every access: board_clock_monotonic unless a test installs a fake. */
+    uint64_t (*clock_ns)(struct vm *vm);
 };
 
 /* Returns 0, or -1 with a message in err. */
@@ -39,8 +46,14 @@ void board_destroy(struct vm *vm);
  * the run loop at exits to the monitor; never blocks. */
 void board_poll(struct vm *vm);
 
+/* CLOCK_MONOTONIC in nanoseconds: the default board.clock_ns. */
+uint64_t board_clock_monotonic(struct vm *vm);
+
 /* Device constructors board_init() calls in its declared order; each
  * registers its ports on vm->board.bus.  Return 0, or -1 with a message. */
+int pic_init(struct vm *vm, char *err, size_t errlen);        /* pic.c: 0x20, 0xa0, 0x4d0 */
+int pit_init(struct vm *vm, char *err, size_t errlen);        /* pit.c: ports 0x40-0x43 */
+int port61_init(struct vm *vm, char *err, size_t errlen);     /* sysctl_port61.c: port 0x61 */
 int post_init(struct vm *vm, char *err, size_t errlen);       /* misc_ports.c: port 0x80 */
 int debugexit_init(struct vm *vm, char *err, size_t errlen);  /* debugexit.c: port 0xf4 */
 int pci_init(struct vm *vm, char *err, size_t errlen);        /* pci.c: ports 0xcf8-0xcff */
