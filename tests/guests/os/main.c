@@ -92,10 +92,11 @@ void kmain(uint32_t magic, const struct mb_info *mbi)
     cpu_init_fpu();
     mem_init(ram_end);
     proc_init();
+    kprintf("os: %u free frames\n", frame_free_count());
     struct proc *init = proc_create_first(bench ? (uint32_t)bench_main : (uint32_t)user_init_main);
     paging_enable(init->pgdir);
     pic_init();
     pit_init(HZ);
-    kprintf("os: %u free frames, starting init%s\n", frame_free_count(), bench ? " (bench)" : "");
+    kprintf("os: starting init%s\n", bench ? " (benchmarks)" : "");
     proc_start();
 }

@@ -78,11 +78,16 @@ static void start_jobs(struct tally *t, int *pids)
     }
 }
 
+/* wait() stores the status here, in init's .data page, which every child
+ * shares copy-on-write: the kernel's first store breaks the sharing from
+ * ring 0 (a supervisor write fault on a read-only user page, CR0.WP = 1). */
+static int wait_status = -12345;
+
 static void reap_jobs(struct tally *t, int *pids)
 {
     for (int n = 0; n < NJOBS; n++) {
-        int status = -12345;
-        int pid = u_wait(&status);
+        int pid = u_wait(&wait_status);
+        int status = wait_status;
         int i = job_of_pid(pids, pid);
         if (i < 0) {
             check(t, 0, "wait returned pid %d (status 0x%x), not one of mine", pid, (uint32_t)status);
@@ -102,6 +107,8 @@ void user_init_main(void)
     check(&t, u_getpid() == 1, "init is pid %d", u_getpid());
     uint32_t t0 = u_ticks();
     start_jobs(&t, pids);
+    check(&t, u_write(1, (const void *)0x100000, 4) == -1, "write from a kernel address fails");
+    check(&t, u_wait((int *)0x100000) == -1, "wait into a kernel address fails");
     reap_jobs(&t, pids);
     int status = 7;
     check(&t, u_wait(&status) == -1 && status == 7, "wait with no children left returns -1");

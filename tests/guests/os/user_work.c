@@ -116,8 +116,11 @@ int work_cow(void)
     *data = 999;
     *stack = 999;
     *heap = 999;
-    int status = -1;
-    int got = u_wait(&status);
+    /* a page nobody touched yet: the kernel's store maps it (demand-zero
+     * fault taken in ring 0) */
+    int *fresh = u_sbrk(4096);
+    int got = u_wait(fresh);
+    int status = *fresh;
     int sum = *data + *stack + *heap;
     int ok = got == pid && status == 42 && sum == 3 * 999;
     u_printf("[pid %d cow] child %d status %d, mine still %d: %s\n", u_getpid(), got, status, sum,
