@@ -77,11 +77,13 @@ trap_vectors:
         TRAP_STUB \v, 0
         .endr
 
+        .section .rodata.vecs, "a"
+trap_vectors_end:
         .section .rodata
         .align 4
         .globl trap_stub_count
-trap_stub_count:
-        .long 25 + 7 + 17
+trap_stub_count:                        /* entries in both tables */
+        .long trap_vectors_end - trap_vectors
 
         .text
 trap_common:

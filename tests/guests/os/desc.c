@@ -15,23 +15,33 @@
  */
 #include "os.h"
 
+/* Segment descriptor (SDM Vol. 3A §3.4.5, Figure 3-8). */
 struct seg_desc {
-    uint16_t limit_lo, base_lo;
-    uint8_t base_mid, access, flags_limit_hi, base_hi;
+    uint16_t limit_lo, base_lo;  /* limit 15:0, base 15:0 */
+    uint8_t base_mid;            /* base 23:16 */
+    uint8_t access;              /* P, DPL, S, type */
+    uint8_t flags_limit_hi;      /* G, D/B, L, AVL in 7:4; limit 19:16 in 3:0 */
+    uint8_t base_hi;             /* base 31:24 */
 } __attribute__((packed));
 
+/* Interrupt gate (SDM Vol. 3A §6.11, Figure 6-2). */
 struct gate_desc {
-    uint16_t offset_lo, selector;
-    uint8_t zero, type_attr;
-    uint16_t offset_hi;
+    uint16_t offset_lo;  /* handler 15:0 */
+    uint16_t selector;   /* code segment of the handler */
+    uint8_t zero;        /* reserved */
+    uint8_t type_attr;   /* P, DPL, type (0xe: 32-bit interrupt gate) */
+    uint16_t offset_hi;  /* handler 31:16 */
 } __attribute__((packed));
 
+/* The operand of lgdt/lidt. */
 struct table_ptr {
-    uint16_t limit;
-    uint32_t base;
+    uint16_t limit; /* size in bytes - 1 */
+    uint32_t base;  /* linear address of the table */
 } __attribute__((packed));
 
-/* 32-bit TSS (SDM Vol. 3A §7.2.1, Figure 7-2); only ss0/esp0 matter here. */
+/* 32-bit TSS (SDM Vol. 3A §7.2.1, Figure 7-2): the hardware task-switch
+ * fields are unused; only ss0/esp0 (the ring 0 stack for traps from ring 3)
+ * and iomap_base matter here. */
 struct tss {
     uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2;
     uint32_t cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;

@@ -10,6 +10,8 @@
  *
  * A tick that interrupts the kernel (only possible in the idle loop, the
  * one place the kernel enables interrupts) never switches processes.
+ *
+ *   trap(tf);   // boot.S trap_common, with tf pointing at the saved registers
  */
 #include "os.h"
 

@@ -41,7 +41,8 @@ static const struct job jobs[] = {
 enum { NJOBS = sizeof jobs / sizeof jobs[0] };
 
 struct tally {
-    int passed, failed;
+    int passed; /* checks that held */
+    int failed; /* checks that did not */
 };
 
 /* One "ok - ..." or "FAIL - ..." line per check, counted in t. */
