@@ -26,6 +26,7 @@
 #include "bt/bt.h"
 #include "decoder/classify.h"
 #include "monitor/cpu.h"
+#include "monitor/direct.h"
 #include "monitor/emulate.h"
 #include "monitor/signals.h"
 #include "monitor/run_priv.h"
@@ -178,6 +179,11 @@ void vm_run(struct vm *vm)
             run_halted(v);
             break;
         }
+        if (direct_possible(v)) {
+            direct_run(v);
+            re = (struct run_exit){ 0 };
+            continue;
+        }
         uint64_t flushes = vm->stats.tc_flushes;
         struct tblock *tb = run_find_block(v);
         if (vm->stats.tc_flushes != flushes)
@@ -190,7 +196,7 @@ void vm_run(struct vm *vm)
             tc_link(vm->tc, re.from, re.slot, tb);
         if (re.indirect)
             tc_ibl_insert(vm->tc, v, tb);
-        shadow_set_privilege(v, v->cpl);
+        shadow_set_privilege(v, v->cpl, 1ull << 32); /* translated code is not truncated */
         STAT_INC(vm, tc_block_entries);
         struct exit_desc *x = (struct exit_desc *)(uintptr_t)bt_enter(v, tb->host);
         run_handle_exit(v, tb, x, &re);

@@ -32,7 +32,7 @@
 #define RUN_ADAPT_THRESHOLD 4
 
 /* Fetch and decode the instruction at CS:EIP; false if it cannot be read. */
-static bool run_decode_current(struct vcpu *v, struct decoded_insn *d, uint32_t *pa)
+bool run_decode_current(struct vcpu *v, struct decoded_insn *d, uint32_t *pa)
 {
     uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
     uint32_t la = v->seg[SREG_CS].base + v->eip;
@@ -51,7 +51,7 @@ static bool run_decode_current(struct vcpu *v, struct decoded_insn *d, uint32_t 
 
 /* Emulate the faulting instruction (a device or page-table access), and
  * retranslate it into a callout if it keeps trapping. */
-static void run_emulate_access(struct vcpu *v)
+void run_emulate_access(struct vcpu *v)
 {
     struct decoded_insn d;
     uint32_t ipa = 0;

@@ -3,6 +3,7 @@
  * (run_fault.c) share.  Not used outside monitor/run*.c.
  */
 #pragma once
+#include "decoder/decode.h"
 #include "monitor/vcpu.h"
 #include "tcache/tcache.h"
 
@@ -17,3 +18,9 @@ struct event run_raise_event(const struct exit_desc *x);
 bool run_callout(struct vcpu *v, const struct exit_desc *x);
 /* A host signal stopped translated code (v->host_fault says which). */
 void run_host_fault(struct vcpu *v);
+
+/* Fetch and decode the instruction at CS:EIP (pa: its physical address). */
+bool run_decode_current(struct vcpu *v, struct decoded_insn *d, uint32_t *pa);
+/* Emulate the instruction at CS:EIP, whose memory access trapped (device,
+ * traced page table, truncated segment); retranslate it if it keeps trapping. */
+void run_emulate_access(struct vcpu *v);

@@ -27,6 +27,12 @@
 #include <string.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <asm/ucontext.h>
 
 #include "bt/bt.h"
 #include "monitor/vm.h"
@@ -35,6 +41,15 @@
 extern const uint8_t bt_resume[];
 
 static _Thread_local struct vcpu *signals_running_vcpu;
+
+/* The monitor thread's FS base (glibc's TLS), put back by signals_entry
+ * before any C code runs: guest user code may have loaded FS.  Static
+ * storage on purpose — it must be readable without TLS. */
+uint64_t signals_host_fsbase;
+/* The host's 64-bit user code and stack selectors, to resume the monitor. */
+static uint16_t signals_host_cs, signals_host_ss;
+
+extern void signals_entry(int, siginfo_t *, void *);
 
 void signals_set_vcpu(struct vcpu *v) { signals_running_vcpu = v; }
 
@@ -70,14 +85,28 @@ static void signals_internal_error(int signo, const ucontext_t *uc, const siginf
 static const int signals_gpr_order[GPR_COUNT] = { REG_RAX, REG_RCX, REG_RDX, REG_RBX,
                                                  REG_RSP, REG_RBP, REG_RSI, REG_RDI };
 
-static void signals_handle_guest_fault(int signo, siginfo_t *si, void *ucv)
+/* Record what the host CPU reported and resume the monitor at bt_resume
+ * (bt/entry.S), as if translated code had exited with an EXIT_FAULT. */
+static void signals_resume_monitor(struct vcpu *v, int signo, const siginfo_t *si, ucontext_t *uc)
 {
-    ucontext_t *uc = ucv;
     greg_t *g = uc->uc_mcontext.gregs;
-    struct vcpu *v = signals_running_vcpu;
+    v->host_fault = (struct host_fault){ .signo = signo, .code = si->si_code,
+                                         .addr = (uint64_t)(uintptr_t)si->si_addr,
+                                         .trapno = (uint64_t)g[REG_TRAPNO], .err = (uint64_t)g[REG_ERR] };
+    v->fault_desc = (struct exit_desc){ .kind = EXIT_FAULT };
+    v->exit_desc = (uint64_t)(uintptr_t)&v->fault_desc;
+    g[REG_RSP] = (greg_t)v->host_rsp;
+    g[REG_RIP] = (greg_t)(uintptr_t)bt_resume;
+    g[REG_RAX] = (greg_t)v->exit_desc;
+    g[REG_R15] = (greg_t)(uintptr_t)v;
+    g[REG_EFL] &= ~(greg_t)(EFLAGS_DF | EFLAGS_TF | EFLAGS_AC);
+    STAT_INC(v->vm, ev_host_signals);
+}
+
+static void signals_from_translated(struct vcpu *v, int signo, siginfo_t *si, ucontext_t *uc)
+{
+    greg_t *g = uc->uc_mcontext.gregs;
     uintptr_t pc = (uintptr_t)g[REG_RIP];
-    if (!v || !v->vm->tc || !tc_in_arena(v->vm->tc, pc))
-        signals_internal_error(signo, uc, si);
     struct tblock *tb = tc_find_block(v->vm->tc, pc);
     if (!tb)
         signals_internal_error(signo, uc, si);
@@ -87,22 +116,88 @@ static void signals_handle_guest_fault(int signo, siginfo_t *si, void *ucv)
     v->eip = bt_recover_state(v, tb, pc, regs);
     memcpy(v->gpr, regs, sizeof regs);
     v->eflags = (v->eflags & ~EFLAGS_HOST_LIVE) | ((uint32_t)g[REG_EFL] & EFLAGS_HOST_LIVE);
-    v->host_fault = (struct host_fault){ .signo = signo, .code = si->si_code,
-                                         .addr = (uint64_t)(uintptr_t)si->si_addr,
-                                         .trapno = (uint64_t)g[REG_TRAPNO], .err = (uint64_t)g[REG_ERR] };
-    v->fault_desc = (struct exit_desc){ .kind = EXIT_FAULT };
-    v->exit_desc = (uint64_t)(uintptr_t)&v->fault_desc;
-    /* Resume the monitor where bt_enter's frame unwinds, DF clear (ABI). */
-    g[REG_RSP] = (greg_t)v->host_rsp;
-    g[REG_RIP] = (greg_t)(uintptr_t)bt_resume;
-    g[REG_RAX] = (greg_t)v->exit_desc;
-    g[REG_R15] = (greg_t)(uintptr_t)v;
-    g[REG_EFL] &= ~(greg_t)EFLAGS_DF;
-    STAT_INC(v->vm, ev_host_signals);
+    signals_resume_monitor(v, signo, si, uc);
+}
+
+/* Guest user code running directly was stopped: its state is the
+ * interrupted context itself (compatibility mode: RIP is EIP). */
+static void signals_from_direct(struct vcpu *v, int signo, siginfo_t *si, ucontext_t *uc, const uint16_t *sels)
+{
+    greg_t *g = uc->uc_mcontext.gregs;
+    for (int i = 0; i < GPR_COUNT; i++)
+        v->gpr[i] = (uint32_t)g[signals_gpr_order[i]];
+    v->eip = (uint32_t)g[REG_RIP];
+    uint32_t live = EFLAGS_HOST_LIVE | EFLAGS_TF | EFLAGS_AC;
+    v->eflags = (v->eflags & ~live) | ((uint32_t)g[REG_EFL] & live);
+    uint64_t csgsfs = (uint64_t)g[REG_CSGSFS];
+    v->direct_sels[SREG_CS] = (uint16_t)csgsfs;
+    v->direct_sels[SREG_SS] = (uint16_t)(csgsfs >> 48);
+    v->direct_sels[SREG_DS] = sels[0];
+    v->direct_sels[SREG_ES] = sels[1];
+    v->direct_sels[SREG_FS] = sels[2];
+    v->direct_sels[SREG_GS] = sels[3];
+    if (signo == SIGSYS) /* seccomp: si_addr is the address after the int 0x80 / sysenter */
+        v->host_fault.addr = (uint64_t)(uintptr_t)si->si_call_addr;
+    /* Back to 64-bit mode: the monitor's CS/SS, null data segments, and
+     * the GS base translated code uses. */
+    uc->uc_flags |= UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+    g[REG_CSGSFS] = (greg_t)((uint64_t)signals_host_cs | ((uint64_t)signals_host_ss << 48));
+    unsigned null = 0;
+    __asm__ volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%gs" : : "r"(null));
+    __asm__ volatile("wrgsbase %0" : : "r"((uint64_t)GMEM_WINDOW_BASE));
+    signals_resume_monitor(v, signo, si, uc);
+}
+
+void signals_handle(int signo, siginfo_t *si, void *ucv, const uint16_t *sels);
+
+void signals_handle(int signo, siginfo_t *si, void *ucv, const uint16_t *sels)
+{
+    ucontext_t *uc = ucv;
+    greg_t *g = uc->uc_mcontext.gregs;
+    struct vcpu *v = signals_running_vcpu;
+    uint16_t cs = (uint16_t)g[REG_CSGSFS];
+    if (v && v->in_direct && cs != signals_host_cs) {
+        signals_from_direct(v, signo, si, uc, sels);
+        return;
+    }
+    if (v && v->vm->tc && tc_in_arena(v->vm->tc, (uintptr_t)g[REG_RIP])) {
+        if (signo == SIGALRM)
+            return; /* the timer: the run loop looks at it at the next exit */
+        signals_from_translated(v, signo, si, uc);
+        return;
+    }
+    if (signo == SIGALRM)
+        return;
+    signals_internal_error(signo, uc, si);
+}
+
+/* Guest user code running directly executes int 0x80 and sysenter in
+ * compatibility mode, where the host kernel would take them as 32-bit system
+ * calls of the monitor process.  A seccomp filter turns every syscall whose
+ * architecture is i386 into SIGSYS (SECCOMP_RET_TRAP) instead. */
+static int signals_trap_compat_syscalls(char *err, size_t errlen)
+{
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = { .len = sizeof filter / sizeof filter[0], .filter = filter };
+    if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == SECCOMP_MODE_FILTER)
+        return 0; /* installed by an earlier VM of this process */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+        snprintf(err, errlen, "cannot install the seccomp filter for guest system calls: %s", strerror(errno));
+        return -1;
+    }
+    return signals_trap_compat_syscalls(err, errlen);
 }
 
 int signals_install(char *err, size_t errlen)
 {
+    __asm__ volatile("rdfsbase %0" : "=r"(signals_host_fsbase));
+    __asm__ volatile("mov %%cs, %0" : "=r"(signals_host_cs));
+    __asm__ volatile("mov %%ss, %0" : "=r"(signals_host_ss));
     stack_t ss;
     memset(&ss, 0, sizeof ss);
     ss.ss_size = 256 * 1024;
@@ -114,17 +209,17 @@ int signals_install(char *err, size_t errlen)
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = signals_handle_guest_fault;
+    sa.sa_sigaction = signals_entry;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
     /* A closed pipe on the serial output is an error the UART reports, not
      * a reason to die before the terminal is restored. */
     signal(SIGPIPE, SIG_IGN);
-    static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP };
+    static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGALRM };
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         if (sigaction(sigs[i], &sa, NULL) != 0) {
             snprintf(err, errlen, "cannot install the handler for signal %d", sigs[i]);
             return -1;
         }
-    return 0;
+    return signals_trap_compat_syscalls(err, errlen);
 }

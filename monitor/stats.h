@@ -43,7 +43,8 @@
     X(event, ev_exceptions, "exceptions delivered to the guest")                        \
     X(event, ev_soft_ints, "software interrupts delivered to the guest")                \
     X(event, ev_double_faults, "double faults")                                         \
-    X(event, ev_host_signals, "host signals taken in translated code")                  \
+    X(event, ev_host_signals, "host signals taken in translated code and user code")    \
+    X(event, de_entries, "entries into directly executed guest user code")             \
     X(io, io_port_reads, "guest port reads")                                            \
     X(io, io_port_writes, "guest port writes")                                          \
     X(io, io_unassigned, "guest port accesses to nonexistent ports")                    \

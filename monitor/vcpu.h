@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <asm/ldt.h>
+
 #include "monitor/vcpu_abi.h"
 #include "tcache/tcache.h"
 #include "monitor/x86.h"
@@ -139,6 +141,15 @@ struct vcpu {
         uint64_t err;           /* hardware error code (page-fault bits for #PF) */
     } host_fault;
     struct exit_desc fault_desc; /* the descriptor an EXIT_FAULT reports */
+    bool in_direct;             /* guest user code runs directly (monitor/direct.c) */
+    struct direct_state {       /* direct execution's caches (monitor/direct.c) */
+        struct user_desc ldt[SREG_COUNT]; /* host LDT shadows installed */
+        bool installed[SREG_COUNT];
+        uint64_t top;           /* user-reachable top of linear space */
+        uint32_t top_cr3, top_gen;
+        bool top_valid;
+    } direct;
+    uint16_t direct_sels[SREG_COUNT]; /* host selectors found at the last exit from direct execution */
     struct vm *vm;            /* the machine this vCPU belongs to */
     struct event pending;     /* exception waiting to be delivered at the next boundary */
     bool halted;              /* in hlt, waiting for an interrupt */

@@ -30,6 +30,7 @@ struct vm_config {
     const char *dump_path;     /* --dump-translations PATH: side-by-side listing, NULL: off */
     uint64_t tc_size;          /* --tc-size: code arena bytes */
     bool no_reboot;            /* -no-reboot: a reset request ends the run with status 0 */
+    bool no_direct_exec;       /* --no-direct-exec: translate guest user code too */
     bool stop_on_exception;    /* test harnesses: stop with VMEXIT_GUEST_EXCEPTION instead of
                                   delivering the first guest exception (vm->last_event) */
 };

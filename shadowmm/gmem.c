@@ -65,7 +65,7 @@ int gmem_init(struct gmem *m, uint64_t ram_size, char *err, size_t errlen)
         return -1;
     }
     m->ram_size = ram_size;
-    if (mmap(m->window, ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, m->memfd, 0) ==
+    if (mmap(m->window, ram_size, GMEM_PROT_RW, MAP_SHARED | MAP_FIXED, m->memfd, 0) ==
         MAP_FAILED) {
         gmem_fail(err, errlen, "cannot map guest RAM into the guest window");
         gmem_destroy(m);
@@ -242,7 +242,7 @@ void gmem_protect_code_page(struct vm *vm, uint32_t pfn, bool protect)
     uint64_t pa = (uint64_t)pfn * GMEM_PAGE_SIZE;
     if (pa >= vm->mem.ram_size)
         return;
-    int prot = protect ? PROT_READ : PROT_READ | PROT_WRITE;
+    int prot = protect ? GMEM_PROT_RO : GMEM_PROT_RW;
     if (mprotect(vm->mem.window + pa, GMEM_PAGE_SIZE, prot) != 0)
         vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "mprotect of guest page %#x failed: %s",
                         pfn, strerror(errno));

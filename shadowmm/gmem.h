@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "monitor/vcpu.h"
 
@@ -29,6 +30,9 @@
 #define GMEM_WINDOW_SIZE (1ull << 32)
 #define GMEM_WINDOW_GUARD (1ull << 20)       /* unmapped tail that catches wrap-around */
 #define GMEM_PAGE_SIZE 4096u
+/* Window mappings are executable: guest user code runs there directly. */
+#define GMEM_PROT_RO (PROT_READ | PROT_EXEC)
+#define GMEM_PROT_RW (PROT_READ | PROT_WRITE | PROT_EXEC)
 #define GMEM_MIN_RAM (2ull << 20)
 #define GMEM_MAX_RAM (3ull << 30)            /* the top GiB is for MMIO */
 

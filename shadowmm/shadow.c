@@ -67,6 +67,8 @@ struct shadow {
     uint32_t pd_pfn;      /* page directory traced now, SH_NONE when paging is off */
     uint32_t live;        /* mapped entries in all groups */
     bool user_mode;       /* mappings carry user rights only */
+    uint64_t user_top;    /* in user mode: mappings below it carry user rights only */
+    uint32_t pd_gen;      /* bumped when a PDE or CR3 may have changed */
     bool paging;          /* the window holds shadow mappings (not the identity map) */
 };
 
@@ -116,8 +118,8 @@ static int sh_prot(const struct shadow *s, uint32_t pfn, uint8_t rights)
 {
     bool may_write = s->user_mode ? (rights & SM_USER_W) : (rights & SM_SUP_W);
     if (may_write && (rights & SM_DIRTY) && !sh_traced(s, pfn) && !tc_page_has_code(s->vm->tc, pfn))
-        return PROT_READ | PROT_WRITE;
-    return PROT_READ;
+        return GMEM_PROT_RW;
+    return GMEM_PROT_RO;
 }
 
 static void sh_apply_prot(struct shadow *s, uint32_t vpn, struct sh_map *m)
@@ -326,7 +328,7 @@ void shadow_note_code_page(struct vm *vm, uint32_t vpn)
 static void sh_identity_on(struct shadow *s)
 {
     struct vm *vm = s->vm;
-    if (mmap(vm->mem.window, vm->mem.ram_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, vm->mem.memfd, 0) ==
+    if (mmap(vm->mem.window, vm->mem.ram_size, GMEM_PROT_RW, MAP_SHARED | MAP_FIXED, vm->mem.memfd, 0) ==
         MAP_FAILED) {
         sh_host_error(s, "identity map", 0);
         return;
@@ -338,6 +340,7 @@ static void sh_identity_on(struct shadow *s)
 
 static void sh_paging_on(struct shadow *s)
 {
+    s->pd_gen++;
     sh_host_unmap(s, 0, s->npages);
     s->paging = true;
     s->pd_pfn = s->vm->cpu.cr3 >> 12;
@@ -345,6 +348,7 @@ static void sh_paging_on(struct shadow *s)
 
 static void sh_paging_off(struct shadow *s)
 {
+    s->pd_gen++;
     shadow_flush(s->vm);
     s->paging = false;
     s->pd_pfn = SH_NONE;
@@ -380,6 +384,7 @@ void mmu_cr3_written(struct vcpu *v, uint32_t old_cr3)
     STAT_INC(v->vm, sh_cr3_switches);
     if (!s || !s->paging)
         return;
+    s->pd_gen++;
     uint32_t old_pd = old_cr3 & PTE_FRAME_4K, new_pd = v->cr3 & PTE_FRAME_4K;
     for (uint32_t gi = 0; gi < SH_GROUPS; gi++) {
         if (s->groups[gi].live == 0)
@@ -415,16 +420,18 @@ void mmu_invlpg(struct vcpu *v, uint32_t la)
     sh_drop(s, la >> 12);
 }
 
-void shadow_set_privilege(struct vcpu *v, unsigned cpl)
+void shadow_set_privilege(struct vcpu *v, unsigned cpl, uint64_t user_top)
 {
     struct shadow *s = sh_of(v->vm);
     bool user = cpl == 3;
-    if (!s || user == s->user_mode)
+    if (!s || (user == s->user_mode && (!user || user_top <= s->user_top)))
         return;
     s->user_mode = user;
+    s->user_top = user ? user_top : 0;
     if (!s->paging || !user)
         return; /* supervisor rights include user rights: upgrades happen on faults */
-    for (uint32_t gi = 0; gi < SH_GROUPS; gi++) {
+    uint32_t groups = (uint32_t)((user_top + (4ull << 20) - 1) >> 22);
+    for (uint32_t gi = 0; gi < groups && gi < SH_GROUPS; gi++) {
         struct sh_group *g = &s->groups[gi];
         for (uint32_t i = 0; g->maps && i < SH_PER_GROUP && g->live; i++) {
             struct sh_map *m = &g->maps[i];
@@ -446,9 +453,11 @@ void shadow_notify_phys_write(struct vm *vm, uint64_t pa, uint64_t len)
     for (uint64_t p = pa & ~0xfffull; p < pa + len; p += 4096) {
         uint32_t pfn = (uint32_t)(p >> 12);
         uint64_t lo = p > pa ? 0 : pa - p, hi = pa + len - p > 4096 ? 4096 : pa + len - p;
-        if (pfn == s->pd_pfn)
+        if (pfn == s->pd_pfn) {
+            s->pd_gen++;
             for (uint64_t off = lo & ~3ull; off < hi; off += 4)
                 sh_drop_group(s, (uint32_t)(off / 4));
+        }
         if (pfn >= s->npages || s->pt_refs[pfn] == 0)
             continue;
         for (uint32_t vpn = s->by_pt[pfn]; vpn != SH_NONE;) {
@@ -459,6 +468,11 @@ void shadow_notify_phys_write(struct vm *vm, uint64_t pa, uint64_t len)
             vpn = next;
         }
     }
+}
+
+uint32_t shadow_pd_generation(const struct vm *vm)
+{
+    return sh_of(vm) ? sh_of(vm)->pd_gen : 0;
 }
 
 uint32_t shadow_live_mappings(const struct vm *vm)

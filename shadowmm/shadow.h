@@ -61,8 +61,12 @@ void mmu_cr4_written(struct vcpu *v, uint32_t old_cr4);
 void mmu_invlpg(struct vcpu *v, uint32_t la);
 
 /* The monitor is about to run guest code at CPL `cpl`: user mode (3) may
- * not see supervisor-only pages. */
-void shadow_set_privilege(struct vcpu *v, unsigned cpl);
+ * not see supervisor-only pages.  Pages at or above `user_top` need no
+ * dropping: the segments of directly executed user code stop below it
+ * (segment truncation); translated user code passes 4 GiB. */
+void shadow_set_privilege(struct vcpu *v, unsigned cpl, uint64_t user_top);
+/* Changes whenever a page-directory entry or CR3 may have changed. */
+uint32_t shadow_pd_generation(const struct vm *vm);
 
 /* The monitor wrote guest-physical [pa, pa+len): drop mappings derived
  * from page-table entries in that range. */

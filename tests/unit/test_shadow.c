@@ -71,7 +71,7 @@ static void tables_reset(void)
     v->cr3 = PD;
     v->cr0 |= CR0_PG;
     mmu_cr0_written(v, CR0_PE | CR0_ET);
-    shadow_set_privilege(v, 0);
+    shadow_set_privilege(v, 0, 0);
 }
 
 static uint32_t window32(uint32_t la)
@@ -186,12 +186,12 @@ static void test_user_mode_loses_supervisor_pages(void **state)
     assert_int_equal(shadow_fault(v, 0x00408000, false, &ev, &pa), SHADOW_FILLED); /* supervisor page */
     assert_int_equal(shadow_fault(v, 0x00800000, false, &ev, &pa), SHADOW_FILLED); /* user page */
     uint32_t live = shadow_live_mappings(shadow_vm);
-    shadow_set_privilege(v, 3);
+    shadow_set_privilege(v, 3, 1ull << 32);
     assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
     /* In user mode the supervisor page is a true fault with P and U set. */
     assert_int_equal(shadow_fault(v, 0x00408000, false, &ev, &pa), SHADOW_GUEST_FAULT);
     assert_int_equal(ev.error_code, PFEC_P | PFEC_U);
-    shadow_set_privilege(v, 0);
+    shadow_set_privilege(v, 0, 0);
 }
 
 static void test_device_pages_are_not_mapped(void **state)

@@ -124,6 +124,23 @@ int rt_on_qemu(void)
     return qemu;
 }
 
+int rt_on_btvisor(void)
+{
+    static const char brand[] = "btvisor virtual CPU";
+    uint32_t r[12], max;
+    unsigned i;
+    asm volatile("cpuid" : "=a"(max) : "a"(0x80000000u) : "ebx", "ecx", "edx");
+    if (max < 0x80000004u)
+        return 0;
+    for (i = 0; i < 3; i++)
+        asm volatile("cpuid" : "=a"(r[4 * i]), "=b"(r[4 * i + 1]), "=c"(r[4 * i + 2]), "=d"(r[4 * i + 3])
+                     : "a"(0x80000002u + i));
+    for (i = 0; i + 1 < sizeof brand; i++)
+        if (((const char *)r)[i] != brand[i])
+            return 0;
+    return 1;
+}
+
 uint32_t rt_failures(void)
 {
     return failed;

@@ -180,6 +180,12 @@ uint32_t rt_failures(void);
  * cases (data segment rights and limits, lock on non-lockable opcodes,
  * icebp).  Checks for those are skipped there, never weakened. */
 int rt_on_qemu(void);
+/* Non-zero when running on btvisor (CPUID brand string "btvisor virtual
+ * CPU").  btvisor runs ring 3 code directly on the host CPU by default,
+ * where user code reading a segment register sees the host's LDT shadow
+ * selector; checks of that are skipped there (with --no-direct-exec the
+ * values are exact and the checks run). */
+int rt_on_btvisor(void);
 /* Print the summary and leave through the debug-exit port. */
 void rt_finish(void) __attribute__((noreturn));
 void rt_exit(uint8_t code) __attribute__((noreturn));
