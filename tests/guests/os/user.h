@@ -37,6 +37,9 @@ static inline uint64_t u_rdtsc(void)
     asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
     return ((uint64_t)hi << 32) | lo;
 }
+/* Programs that wait for timer ticks give up after this many TSC cycles
+ * (a few seconds) and report that the clock is stuck instead of hanging. */
+#define U_STALL_CYCLES 10000000000ull
 uint64_t u_div64(uint64_t n, uint32_t d); /* no libgcc: 64/32 division by hand */
 void u_sort(uint64_t *v, int n);
 

@@ -50,8 +50,13 @@ static int fpu_exact(double a, uint32_t seed)
 static int fpu_worker(const char *name, int sse, uint32_t seed)
 {
     uint32_t t0 = u_ticks(), rounds = 0;
+    uint64_t c0 = u_rdtsc();
     int bad = 0;
     while (rounds < 3 || u_ticks() < t0 + TICKS) {
+        if (u_rdtsc() - c0 > U_STALL_CYCLES) {
+            u_printf("[pid %d %s] FAIL - the clock is stuck at %u ticks\n", u_getpid(), name, u_ticks());
+            return bad + 1000;
+        }
         double a;
         if (sse)
             fpu_loop_sse((int)seed, &a);

@@ -131,8 +131,14 @@ int work_cow(void)
 int work_ticker(void)
 {
     uint32_t t0 = u_ticks(), spins = 0;
-    while (u_ticks() < t0 + 10) /* 100 ms: the PIT keeps interrupting us */
+    uint64_t c0 = u_rdtsc();
+    while (u_ticks() < t0 + 10) { /* 100 ms: the PIT keeps interrupting us */
         spins++;
+        if (u_rdtsc() - c0 > U_STALL_CYCLES) {
+            u_printf("[pid %d ticker] FAIL - no timer tick for 10^10 cycles\n", u_getpid());
+            return 1;
+        }
+    }
     for (int i = 0; i < 3; i++)
         u_yield();
     u_printf("[pid %d ticker] 10 ticks passed (%u polls)\n", u_getpid(), spins);
