@@ -20,8 +20,8 @@
  *   mode 5, hardware strobe: mode 4 started by a GATE rising edge.
  * GATE (only channel 2's can change, through port 0x61) suspends counting
  * in modes 0, 2, 3, 4, forces OUT high in modes 2 and 3, and reloads the
- * count on its rising edge in modes 1, 2, 3, 5 (Intel 82C54 datasheet,
- * order no. 231244, "Mode Definitions" and Table 3 "Gate Pin Operations").
+ * count on its rising edge in modes 1, 2, 3, 5 (Intel 8254 datasheet,
+ * "Mode Definitions" and Figure 21, "Gate Pin Operations Summary").
  * A count takes effect when its last byte is written (the chip loads it on
  * the next clock edge, 838 ns later; btvisor does not model that tick),
  * except in modes 2 and 3 while counting: there the new count waits for the
@@ -147,7 +147,7 @@ static uint64_t pit_next_rise(const struct pit_channel *c, uint64_t e)
 
 /* Mode 3 counts by two.  An odd count spends one more tick high: its first
  * clock decrements by one in the high half and by three in the low half
- * (82C54 datasheet, Mode 3). */
+ * (8254 datasheet, Mode 3). */
 static uint64_t pit_square_value(uint64_t n, uint64_t phase)
 {
     uint64_t high = (n + 1) / 2;
