@@ -46,6 +46,8 @@ struct exit_desc *bt_new_desc(struct bt_ctx *c, enum exit_kind kind);
 /* rule_exit.c: ways out of a block. */
 void bt_exit_direct(struct bt_ctx *c, uint32_t target_eip);
 void bt_exit_direct_unchained(struct bt_ctx *c, uint32_t target_eip);
+/* To the dispatcher after an sti that found an interrupt waiting. */
+void bt_exit_after_sti(struct bt_ctx *c, uint32_t target_eip);
 void bt_exit_indirect(struct bt_ctx *c);     /* target EIP in BT_R_DATA */
 void bt_exit_callout(struct bt_ctx *c);      /* emulate c->d in the monitor */
 void bt_exit_raise(struct bt_ctx *c, uint8_t vector, uint8_t event_kind, uint32_t eip);

@@ -64,6 +64,16 @@ void bt_exit_direct_unchained(struct bt_ctx *c, uint32_t target_eip)
     bt_exit_direct_slot(c, target_eip, false);
 }
 
+void bt_exit_after_sti(struct bt_ctx *c, uint32_t target_eip)
+{
+    struct exit_desc *x = bt_new_desc(c, EXIT_DIRECT);
+    x->slot = 0xff;
+    x->flags = EXIT_F_SHADOW;
+    bt_exit_store_eip(c, target_eip);
+    bt_exit_to_monitor(c, x);
+    c->ended = true;
+}
+
 void bt_exit_indirect(struct bt_ctx *c)
 {
     struct emitter *e = &c->e;

@@ -16,6 +16,8 @@
  * the vCPU, since RSP holds the guest ESP.  Outside ring 0 they need IOPL
  * checks and are callouts.
  */
+#include <string.h>
+
 #include "bt/ctx.h"
 
 /* lea esp, [esp + delta]: moves ESP without touching flags; the 32-bit
@@ -138,6 +140,23 @@ void bt_rule_pushf(struct bt_ctx *c)
     bt_push_value(c, eo_reg(bt_data_reg(bytes)), bytes);
 }
 
+/* jnz rel32 with the displacement to fill in later; returns its offset. */
+static size_t bt_emit_jnz_rel32(struct emitter *e)
+{
+    emit_u8(e, 0x0f);
+    emit_u8(e, 0x85);
+    size_t at = e->len;
+    emit_u32(e, 0);
+    return at;
+}
+
+/* Point the rel32 at buffer offset `at` to buffer offset `target`. */
+static void bt_patch_rel32(struct emitter *e, size_t at, size_t target)
+{
+    int32_t rel = (int32_t)(target - (at + 4));
+    memcpy(e->buf + at, &rel, 4);
+}
+
 /* Load the host flags from r14 (status flags and DF already masked in). */
 static void bt_load_host_flags(struct bt_ctx *c)
 {
@@ -182,37 +201,57 @@ void bt_rule_popf(struct bt_ctx *c)
     emit2(e, ZYDIS_MNEMONIC_MOV, eo_vcpu(VCPU_EFLAGS, 4), eo_reg(ZYDIS_REGISTER_R12D));
     emit2(e, ZYDIS_MNEMONIC_AND, eo_reg(ZYDIS_REGISTER_R14D), eo_imm(BT_HOST_LIVE));
     emit2(e, ZYDIS_MNEMONIC_OR, eo_reg(ZYDIS_REGISTER_R14D), eo_imm(0x202));
-    /* Setting TF changes how the following code must be translated (one
-     * instruction per block, then #DB): leave through the dispatcher then. */
+    /* Leave through the dispatcher when popf set TF (the following code
+     * must be translated one instruction per block, then #DB) or set IF
+     * while an interrupt waits (it must be taken now). */
     emit2(e, ZYDIS_MNEMONIC_TEST, eo_reg(ZYDIS_REGISTER_R12D), eo_imm((int32_t)EFLAGS_TF));
-    emit_u8(e, 0x0f);
-    emit_u8(e, 0x85); /* jnz rel32 -> slow path, patched below */
-    size_t jnz_at = e->len;
-    emit_u32(e, 0);
+    size_t jnz_tf = bt_emit_jnz_rel32(e);
+    emit2(e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R13D), eo_vcpu(VCPU_IF_MASK, 4));
+    emit2(e, ZYDIS_MNEMONIC_TEST, eo_vcpu(VCPU_IRQ_PENDING, 4), eo_reg(ZYDIS_REGISTER_R13D));
+    size_t jnz_irq = bt_emit_jnz_rel32(e);
     bt_load_host_flags(c);
-    uint8_t *cont = NULL;
     emit_u8(e, 0xe9); /* jmp rel32 over the slow path */
     size_t jmp_at = e->len;
     emit_u32(e, 0);
     if (e->failed)
         return;
-    int32_t rel = (int32_t)(e->len - (jnz_at + 4));
-    __builtin_memcpy(e->buf + jnz_at, &rel, 4);
+    bt_patch_rel32(e, jnz_tf, e->len);
+    bt_patch_rel32(e, jnz_irq, e->len);
     bt_load_host_flags(c);
     bt_exit_direct_unchained(c, c->next_eip);
     c->ended = false; /* the fast path goes on translating */
-    cont = emit_here(e);
-    rel = (int32_t)(cont - (e->buf + jmp_at + 4));
-    __builtin_memcpy(e->buf + jmp_at, &rel, 4);
+    bt_patch_rel32(e, jmp_at, e->len);
 }
 
-/* cli/sti at CPL 0: one store to the virtual IF. */
+/* cli/sti at CPL 0: one store to the virtual IF.  After sti, a waiting
+ * interrupt sends the block to the dispatcher, flag-free: rcx borrows the
+ * pending word for jrcxz (which reads no flags). */
 void bt_rule_cli_sti(struct bt_ctx *c)
 {
     if ((c->tb->key.mode & TB_MODE_CPL_MASK) != 0) {
         bt_exit_callout(c);
         return;
     }
+    struct emitter *e = &c->e;
     int32_t value = c->rule == RULE_STI ? (int32_t)EFLAGS_IF : 0;
-    emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_vcpu(VCPU_IF_MASK, 4), eo_imm(value));
+    emit2(e, ZYDIS_MNEMONIC_MOV, eo_vcpu(VCPU_IF_MASK, 4), eo_imm(value));
+    if (c->rule != RULE_STI)
+        return;
+    emit2(e, ZYDIS_MNEMONIC_XCHG, eo_reg(ZYDIS_REGISTER_R12), eo_reg(ZYDIS_REGISTER_RCX));
+    emit2(e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_ECX), eo_vcpu(VCPU_IRQ_PENDING, 4));
+    emit_u8(e, 0xe3); /* jrcxz none_waiting */
+    size_t rel_at = e->len;
+    emit_u8(e, 0);
+    emit2(e, ZYDIS_MNEMONIC_XCHG, eo_reg(ZYDIS_REGISTER_R12), eo_reg(ZYDIS_REGISTER_RCX));
+    bt_exit_after_sti(c, c->next_eip);
+    if (e->failed)
+        return;
+    if (e->len - (rel_at + 1) > 127) {
+        c->failed = true;
+        return;
+    }
+    e->buf[rel_at] = (uint8_t)(e->len - (rel_at + 1));
+    emit2(e, ZYDIS_MNEMONIC_XCHG, eo_reg(ZYDIS_REGISTER_R12), eo_reg(ZYDIS_REGISTER_RCX));
+    /* One sti per block keeps the block's exit descriptors bounded. */
+    bt_exit_direct(c, c->next_eip);
 }

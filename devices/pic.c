@@ -298,6 +298,16 @@ void pic_irq_line(void *ctx, int irq, int level)
         pic_set_irq(ctx, (unsigned)irq, level);
 }
 
+bool pic_irq_unmasked(const struct vm *vm, unsigned irq)
+{
+    const struct pic *p = vm->board.pic;
+    if (!p || irq > 15)
+        return false;
+    if (irq < 8)
+        return !(p->master.imr & (1u << irq));
+    return !(p->master.imr & (1u << 2)) && !(p->slave.imr & (1u << (irq - 8)));
+}
+
 bool pic_has_interrupt(const struct vm *vm)
 {
     const struct pic *p = vm->board.pic;

@@ -80,6 +80,9 @@ bool pic_has_interrupt(const struct vm *vm);
  * A request that vanished since INTR gives the spurious vector base + 7.
  * Returns -1 if the VM has no PIC. */
 int pic_acknowledge(struct vm *vm);
+/* Could a request on line irq reach the CPU (not masked, nor its cascade
+ * input on the master)?  A halted vCPU waits only for lines that can. */
+bool pic_irq_unmasked(const struct vm *vm, unsigned irq);
 
 /* Port handlers (port_read_fn / port_write_fn); dev is the struct pic. */
 uint32_t pic_port_read(void *dev, uint16_t port, unsigned size);

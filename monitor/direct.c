@@ -55,9 +55,13 @@ static uint16_t direct_selector(enum x86_sreg s)
     return (uint16_t)(((DIRECT_LDT_FIRST + (unsigned)s) << 3) | 4 | 3); /* LDT, RPL 3 */
 }
 
-/* The exclusive top of what user code may reach: above the highest page
- * directory entry that is present and user-accessible everything is
- * supervisor-only or absent.  Cached until a PDE or CR3 changes. */
+/* The exclusive top of what user code may reach, for truncating its
+ * segments: the start of the first present, supervisor-only page-directory
+ * entry above every present user entry (the kernel half: 0xC0000000 for a
+ * 3G/1G split).  Entries that are not present yet do not count, since demand
+ * paging fills them later (a user stack below the kernel half).  Without
+ * such an entry user code may reach the whole window.  Cached until a PDE or
+ * CR3 changes. */
 static uint64_t direct_user_top(struct vcpu *v)
 {
     const uint64_t cap = (1ull << 32) - GMEM_WINDOW_BASE; /* W + offset must stay below 4 GiB */
@@ -68,10 +72,16 @@ static uint64_t direct_user_top(struct vcpu *v)
         return v->direct.top;
     uint32_t pd[1024];
     gmem_read_phys(v->vm, v->cr3 & PTE_FRAME_4K, pd, sizeof pd);
-    uint64_t top = 0;
-    for (int i = 1023; i >= 0 && top == 0; i--)
+    int highest_user = -1;
+    for (int i = 1023; i >= 0 && highest_user < 0; i--)
         if ((pd[i] & (PTE_P | PTE_US)) == (PTE_P | PTE_US))
-            top = (uint64_t)(i + 1) << 22;
+            highest_user = i;
+    uint64_t top = cap;
+    for (int i = highest_user + 1; i < 1024; i++)
+        if ((pd[i] & (PTE_P | PTE_US)) == PTE_P) {
+            top = (uint64_t)i << 22;
+            break;
+        }
     v->direct.top = top < cap ? top : cap;
     v->direct.top_gen = gen;
     v->direct.top_cr3 = v->cr3;
@@ -293,6 +303,10 @@ static void direct_handle_exit(struct vcpu *v)
     case SIGBUS:
         if (hf->trapno == VEC_AC) {
             run_raise(v, event_fault(VEC_AC, true, 0));
+            return;
+        }
+        if (hf->trapno == VEC_SS) { /* a stack access past the truncated SS */
+            direct_protection_fault(v);
             return;
         }
         break;

@@ -27,6 +27,7 @@
 #include "decoder/classify.h"
 #include "monitor/cpu.h"
 #include "monitor/direct.h"
+#include "monitor/irq.h"
 #include "monitor/emulate.h"
 #include "monitor/signals.h"
 #include "monitor/run_priv.h"
@@ -52,11 +53,14 @@ int run_init(struct vm *vm, char *err, size_t errlen)
             return -1;
         }
     }
-    return signals_install(err, errlen);
+    if (signals_install(err, errlen) < 0)
+        return -1;
+    return irq_init(vm, err, errlen);
 }
 
 void run_fini(struct vm *vm)
 {
+    irq_fini(vm);
     if (vm->dump_file)
         fclose(vm->dump_file);
     vm->dump_file = NULL;
@@ -102,6 +106,8 @@ static void run_handle_exit(struct vcpu *v, struct tblock *tb, struct exit_desc 
     switch ((enum exit_kind)x->kind) {
     case EXIT_DIRECT:
         STAT_INC(v->vm, tc_unchained_exits);
+        if (x->flags & EXIT_F_SHADOW)
+            v->interrupt_shadow = 1;
         if (x->slot < TB_MAX_EXITS) {
             re->from = x->tb;
             re->slot = x->slot;
@@ -129,13 +135,6 @@ static void run_handle_exit(struct vcpu *v, struct tblock *tb, struct exit_desc 
         v->dr[6] |= 0x4000; /* BS */
         run_raise(v, (struct event){ .kind = EV_TRAP, .vector = VEC_DB });
     }
-}
-
-static void run_halted(struct vcpu *v)
-{
-    /* No device can interrupt yet: a halted vCPU never wakes up. */
-    vm_request_exit(v->vm, VMEXIT_HALTED_FOREVER, EXIT_STATUS_OK,
-                    "guest halted at EIP %#x with nothing to wake it; stopping", v->eip);
 }
 
 /* The block for the vCPU's state, translated if need be.  NULL when
@@ -172,12 +171,17 @@ void vm_run(struct vm *vm)
         return;
     }
     signals_set_vcpu(v);
+    irq_update(vm);
     while (vm->exit_reason == VMEXIT_NONE) {
-        if ((++polls & 1023) == 0)
+        if (v->timer_pending || (++polls & 1023) == 0) {
             board_poll(vm);
+            irq_update(vm);
+        }
+        if (irq_deliver(v))
+            re = (struct run_exit){ 0 }; /* the exit we came from does not lead here */
         if (v->halted) {
-            run_halted(v);
-            break;
+            irq_wait_halted(v);
+            continue;
         }
         if (direct_possible(v)) {
             direct_run(v);

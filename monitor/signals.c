@@ -160,14 +160,24 @@ void signals_handle(int signo, siginfo_t *si, void *ucv, const uint16_t *sels)
         signals_from_direct(v, signo, si, uc, sels);
         return;
     }
+    if (signo == SIGALRM && v)
+        v->timer_pending = 1; /* the run loop brings the devices up to date */
     if (v && v->vm->tc && tc_in_arena(v->vm->tc, (uintptr_t)g[REG_RIP])) {
-        if (signo == SIGALRM)
-            return; /* the timer: the run loop looks at it at the next exit */
+        if (signo == SIGALRM) {
+            /* Make translated code return to the run loop soon: the current
+             * block's jumps to other blocks and every inline indirect-table
+             * hit go through the dispatcher again. */
+            struct tblock *tb = tc_find_block(v->vm->tc, (uintptr_t)g[REG_RIP]);
+            if (tb)
+                tc_detach_block(v->vm->tc, tb);
+            tc_ibl_forget_all(v->vm->tc);
+            return;
+        }
         signals_from_translated(v, signo, si, uc);
         return;
     }
     if (signo == SIGALRM)
-        return;
+        return; /* in the monitor: the run loop looks at timer_pending */
     signals_internal_error(signo, uc, si);
 }
 

@@ -43,6 +43,8 @@
     X(event, ev_exceptions, "exceptions delivered to the guest")                        \
     X(event, ev_soft_ints, "software interrupts delivered to the guest")                \
     X(event, ev_double_faults, "double faults")                                         \
+    X(event, ev_interrupts, "external interrupts delivered to the guest")                \
+    X(event, ev_halt_waits, "host sleeps of a halted vCPU")                             \
     X(event, ev_host_signals, "host signals taken in translated code and user code")    \
     X(event, de_entries, "entries into directly executed guest user code")             \
     X(io, io_port_reads, "guest port reads")                                            \

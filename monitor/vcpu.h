@@ -101,7 +101,10 @@ struct vcpu {
      * translated code (they are callee-saved in the host ABI). */
     uint32_t host_mxcsr;
     uint16_t host_fcw;
-    uint16_t abi_pad1[5];
+    uint16_t abi_pad1;
+    uint32_t irq_pending;     /* EFLAGS_IF when the PIC has an interrupt for the vCPU, else 0:
+                                 translated sti/popf leave the block to take it */
+    uint32_t abi_pad3;
     /* Offsets each segment accepts, derived from its cache by vcpu_set_seg():
      * [sreg][0 = read, 1 = write][0 = lowest, 1 = highest valid offset].  An
      * access of n bytes at offset o is allowed when lo <= o and o + n - 1 <= hi
@@ -153,6 +156,7 @@ struct vcpu {
     struct vm *vm;            /* the machine this vCPU belongs to */
     struct event pending;     /* exception waiting to be delivered at the next boundary */
     bool halted;              /* in hlt, waiting for an interrupt */
+    volatile int timer_pending; /* the host timer fired: devices need irq_update() */
     uint32_t interrupt_shadow;/* nonzero: block interrupts for one instruction (sti, mov ss) */
 };
 
@@ -169,6 +173,7 @@ _Static_assert(offsetof(struct vcpu, scratch) == VCPU_SCRATCH, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, host_mxcsr) == VCPU_HOST_MXCSR, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, host_fcw) == VCPU_HOST_FCW, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, fpu) == VCPU_FPU, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, irq_pending) == VCPU_IRQ_PENDING, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, seg_bounds) == VCPU_SEG_BOUNDS, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, seg) >= VCPU_ABI_END, "vcpu ABI");
 

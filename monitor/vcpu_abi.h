@@ -18,6 +18,7 @@
 #define VCPU_SCRATCH    0x70  /* uint64_t scratch[4] */
 #define VCPU_HOST_MXCSR  0x90 /* uint32_t host_mxcsr */
 #define VCPU_HOST_FCW    0x94 /* uint16_t host_fcw */
+#define VCPU_IRQ_PENDING 0x98 /* uint32_t irq_pending: EFLAGS_IF when an interrupt waits */
 #define VCPU_SEG_BOUNDS  0xa0 /* uint64_t seg_bounds[6][2][2]: [sreg][write][lo, hi] */
 #define VCPU_FPU         0x180 /* uint8_t fpu[512]: guest x87/SSE state, FXSAVE64 layout */
 #define VCPU_ABI_END    0x380

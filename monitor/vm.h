@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "devices/board.h"
 #include "monitor/stats.h"
@@ -51,6 +52,11 @@ struct vm {
     char exit_message[256];    /* one line for the user, "" if none */
     struct event last_event;   /* with cfg.stop_on_exception: the exception that stopped the run */
     FILE *dump_file;           /* --dump-translations output, NULL when off */
+    struct vm_irq {            /* the host timer behind device events (monitor/irq.c) */
+        timer_t timer;         /* POSIX timer signalling SIGALRM */
+        bool timer_valid;
+        uint64_t armed_ns;     /* CLOCK_MONOTONIC deadline it is armed for, UINT64_MAX: none */
+    } irq;
 };
 
 /* Ask the run loop to stop at the next boundary. `fmt` may be NULL. */

@@ -285,6 +285,14 @@ static void tc_unlink_exit(struct tcache *tc, struct tb_exit *x)
     STAT_INC(tc->vm, tc_unlinks);
 }
 
+void tc_detach_block(struct tcache *tc, struct tblock *tb)
+{
+    for (unsigned i = 0; i < tb->nexits; i++)
+        tc_unlink_exit(tc, &tb->exits[i]);
+}
+
+void tc_ibl_forget_all(struct tcache *tc) { tc_ibl_clear(tc); }
+
 void tc_ibl_insert(struct tcache *tc, struct vcpu *v, struct tblock *tb)
 {
     (void)v;

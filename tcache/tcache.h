@@ -53,12 +53,17 @@ enum exit_kind {
     EXIT_FAULT,    /* a host signal in translated code; details in the run loop's fault record */
 };
 
+/* The exit ends an sti: the next instruction runs before any interrupt
+ * (the one-instruction shadow, SDM Vol. 2B STI). */
+#define EXIT_F_SHADOW 0x01
+
 struct exit_desc {
     uint8_t kind;              /* enum exit_kind */
     uint8_t slot;              /* EXIT_DIRECT: exit slot index in tb */
     uint8_t vector;            /* EXIT_RAISE: exception vector */
     uint8_t event_kind;        /* EXIT_RAISE: EV_FAULT or EV_TRAP */
     uint16_t callout_kind;     /* EXIT_CALLOUT: which co_* counter (decoder/classify.h) */
+    uint8_t flags;             /* EXIT_F_* */
     struct tblock *tb;         /* owning block (NULL for shared descriptors) */
     struct decoded_insn *insn; /* EXIT_CALLOUT: the decoded instruction */
 };
@@ -158,6 +163,10 @@ void tc_ibl_sync_mode(struct tcache *tc, struct vcpu *v, uint32_t mode);
 /* The one-off block running from the scratch area, or NULL (the signal
  * handler must find it too). */
 void tc_set_ephemeral(struct tcache *tc, struct tblock *tb);
+/* Unchain the jumps out of tb (the timer signal: leave the block soon). */
+void tc_detach_block(struct tcache *tc, struct tblock *tb);
+/* Empty the indirect-branch table. */
+void tc_ibl_forget_all(struct tcache *tc);
 /* The linear page vpn no longer maps what it did: forget the indirect
  * targets on it. */
 void tc_ibl_drop_page(struct tcache *tc, uint32_t vpn);
