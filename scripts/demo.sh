@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-exec build/btvisor -kernel build/tests/guests/demo.elf -m 64M -nographic "$@"
+exec build/btvisor -kernel build/tests/guests/os.elf -m 64M -nographic "$@"

@@ -77,6 +77,8 @@ static void btv_end(struct vm *vm, struct diff_wire_result *r)
         r->vector = vm->last_event.vector;
         r->error_code = vm->last_event.has_error ? vm->last_event.error_code : 0;
         r->cr2 = vm->last_event.vector == VEC_PF ? vm->last_event.cr2 : 0;
+    } else if (vm->exit_reason == VMEXIT_UNSUPPORTED && strstr(vm->exit_message, "nonexistent memory")) {
+        r->vector = DIFF_END_OUTSIDE;
     } else {
         /* Any other end is btvisor's own failure: report it as a vector no
          * CPU raises (0x100 + reason) so the comparison flags it. */

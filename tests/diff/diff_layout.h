@@ -33,6 +33,8 @@
 #define DIFF_WIRE_MAGIC_CASE 0x43464944u   /* "DIFC" */
 #define DIFF_WIRE_MAGIC_RESULT 0x52464944u /* "DIFR" */
 #define DIFF_END_HALT 0xffffffffu          /* vector value: the final hlt was reached */
+#define DIFF_END_OUTSIDE 0xfffffffeu       /* vector value: btvisor's guest touched memory beyond its
+                                              RAM, i.e. outside the case regions */
 
 struct diff_wire_case {
     uint32_t magic;     /* DIFF_WIRE_MAGIC_CASE */
