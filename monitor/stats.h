@@ -53,6 +53,7 @@
     X(io, mmio_accesses, "guest accesses to memory-mapped devices (emulated)")          \
     X(io, mmio_unassigned, "guest accesses to physical addresses with nothing behind")  \
     X(mmu, sh_hidden_faults, "host faults filled from the guest page tables")           \
+    X(mmu, sh_large_fills, "4 MiB guest pages mapped with one host mapping")            \
     X(mmu, sh_true_page_faults, "page faults delivered to the guest")                   \
     X(mmu, sh_dirty_faults, "first writes to clean pages (guest D bit set)")            \
     X(mmu, sh_trace_traps, "guest writes to its page tables, trapped and emulated")     \

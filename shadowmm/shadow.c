@@ -54,6 +54,7 @@ struct sh_map {
 struct sh_group {
     struct sh_map *maps;  /* SH_PER_GROUP entries, NULL until first used */
     uint32_t live;        /* mapped entries */
+    uint32_t vmas;        /* host mappings (VMAs) they take, an upper estimate */
 };
 
 struct shadow {
@@ -66,6 +67,7 @@ struct shadow {
     uint8_t *code_va;     /* bitmap of vpns the indirect-branch table holds targets in */
     uint32_t pd_pfn;      /* page directory traced now, SH_NONE when paging is off */
     uint32_t live;        /* mapped entries in all groups */
+    uint32_t vmas;        /* host mappings they take (estimate; the budget counts these) */
     bool user_mode;       /* mappings carry user rights only */
     uint64_t user_top;    /* in user mode: mappings below it carry user rights only */
     uint32_t pd_gen;      /* bumped when a PDE or CR3 may have changed */
@@ -181,11 +183,19 @@ static void sh_forget(struct shadow *s, uint32_t vpn, struct sh_map *m)
     STAT_INC(vm, sh_entries_dropped);
 }
 
+static void sh_count_vmas(struct shadow *s, uint32_t gi, int delta)
+{
+    s->groups[gi].vmas = (uint32_t)((int)s->groups[gi].vmas + delta);
+    s->vmas = (uint32_t)((int)s->vmas + delta);
+}
+
 static void sh_drop(struct shadow *s, uint32_t vpn)
 {
     struct sh_map *m = sh_entry(s, vpn);
     if (!m || m->pfn == SH_NONE)
         return;
+    /* A page cut out of a 4 MiB mapping splits it in two. */
+    sh_count_vmas(s, vpn / SH_PER_GROUP, (m->rights & SM_LARGE) ? 1 : -1);
     sh_forget(s, vpn, m);
     sh_host_unmap(s, vpn, 1);
 }
@@ -198,6 +208,7 @@ static void sh_drop_group(struct shadow *s, uint32_t gi)
     for (uint32_t i = 0; i < SH_PER_GROUP && g->live; i++)
         if (g->maps[i].pfn != SH_NONE)
             sh_forget(s, gi * SH_PER_GROUP + i, &g->maps[i]);
+    sh_count_vmas(s, gi, -(int)g->vmas);
     sh_host_unmap(s, gi * SH_PER_GROUP, SH_PER_GROUP);
 }
 
@@ -216,35 +227,83 @@ static uint8_t sh_rights_of(const struct walk *w)
                      (w->writable_sup ? SM_SUP_W : 0) | (w->dirty ? SM_DIRTY : 0) | (w->large ? SM_LARGE : 0));
 }
 
-/* Map linear page vpn as the walk w says. */
-static void sh_fill(struct shadow *s, uint32_t vpn, const struct walk *w)
+/* Record that linear page vpn maps physical page pfn (bookkeeping only). */
+static struct sh_map *sh_record(struct shadow *s, uint32_t vpn, uint32_t pfn, uint8_t rights, uint32_t pt_pfn)
 {
-    struct vm *vm = s->vm;
-    if (s->live >= SHADOW_MAP_BUDGET) {
-        STAT_INC(vm, sh_evictions);
-        shadow_flush(vm);
-    }
     struct sh_map *m = sh_entry_alloc(s, vpn);
     if (!m) {
-        vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "shadow: out of memory");
-        return;
+        vm_request_exit(s->vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "shadow: out of memory");
+        return NULL;
     }
-    uint32_t pfn = w->page_pa >> 12;
     m->pfn = pfn;
-    m->rights = sh_rights_of(w);
-    m->pt_pfn = w->large ? SH_NONE : w->pte_pa >> 12;
+    m->rights = rights;
+    m->pt_pfn = pt_pfn;
     m->next_target = s->by_target[pfn];
     s->by_target[pfn] = vpn;
-    if (m->pt_pfn != SH_NONE && m->pt_pfn < s->npages) {
-        m->next_pt = s->by_pt[m->pt_pfn];
-        s->by_pt[m->pt_pfn] = vpn;
-        if (s->pt_refs[m->pt_pfn]++ == 0)
-            shadow_update_page(vm, m->pt_pfn); /* now a traced page table */
+    if (pt_pfn != SH_NONE && pt_pfn < s->npages) {
+        m->next_pt = s->by_pt[pt_pfn];
+        s->by_pt[pt_pfn] = vpn;
+        if (s->pt_refs[pt_pfn]++ == 0)
+            shadow_update_page(s->vm, pt_pfn); /* now a traced page table */
     }
     s->groups[vpn / SH_PER_GROUP].live++;
     s->live++;
+    return m;
+}
+
+static void sh_make_room(struct shadow *s)
+{
+    if (s->vmas < SHADOW_MAP_BUDGET)
+        return;
+    STAT_INC(s->vm, sh_evictions);
+    shadow_flush(s->vm);
+}
+
+/* A 4 MiB guest page whose group is still empty: one host mapping for all
+ * of it (large pages take one mmap), then the pages that need a stricter
+ * protection (translated code, traced page tables) get their own. */
+static bool sh_fill_large(struct shadow *s, uint32_t vpn, const struct walk *w)
+{
+    uint32_t gi = vpn / SH_PER_GROUP, first_vpn = gi * SH_PER_GROUP;
+    uint32_t first_pfn = (w->pde & PTE_FRAME_4M) >> 12;
+    if (s->groups[gi].live || first_pfn + SH_PER_GROUP > s->npages)
+        return false;
+    uint8_t rights = sh_rights_of(w);
+    bool may_write = s->user_mode ? (rights & SM_USER_W) : (rights & SM_SUP_W);
+    int prot = may_write && (rights & SM_DIRTY) ? GMEM_PROT_RW : GMEM_PROT_RO;
+    if (mmap(s->vm->mem.window + ((uint64_t)first_vpn << 12), (size_t)SH_PER_GROUP << 12, prot,
+             MAP_SHARED | MAP_FIXED, s->vm->mem.memfd, (off_t)first_pfn << 12) == MAP_FAILED) {
+        sh_host_error(s, "map", first_vpn);
+        return true;
+    }
+    sh_count_vmas(s, gi, 1);
+    for (uint32_t i = 0; i < SH_PER_GROUP; i++) {
+        struct sh_map *m = sh_record(s, first_vpn + i, first_pfn + i, rights, SH_NONE);
+        if (!m)
+            return true;
+        m->prot = (uint8_t)prot;
+        if (sh_prot(s, m->pfn, rights) != prot) {
+            sh_apply_prot(s, first_vpn + i, m);
+            sh_count_vmas(s, gi, 2);
+        }
+    }
+    STAT_INC(s->vm, sh_large_fills);
+    return true;
+}
+
+/* Map linear page vpn as the walk w says. */
+static void sh_fill(struct shadow *s, uint32_t vpn, const struct walk *w)
+{
+    sh_make_room(s);
+    if (w->large && sh_fill_large(s, vpn, w))
+        return;
+    uint32_t pfn = w->page_pa >> 12;
+    struct sh_map *m = sh_record(s, vpn, pfn, sh_rights_of(w), w->large ? SH_NONE : w->pte_pa >> 12);
+    if (!m)
+        return;
+    sh_count_vmas(s, vpn / SH_PER_GROUP, 1);
     m->prot = (uint8_t)sh_prot(s, pfn, m->rights);
-    if (mmap(vm->mem.window + ((uint64_t)vpn << 12), 4096, m->prot, MAP_SHARED | MAP_FIXED, vm->mem.memfd,
+    if (mmap(s->vm->mem.window + ((uint64_t)vpn << 12), 4096, m->prot, MAP_SHARED | MAP_FIXED, s->vm->mem.memfd,
              (off_t)pfn << 12) == MAP_FAILED)
         sh_host_error(s, "map", vpn);
 }

@@ -207,6 +207,35 @@ static void test_device_pages_are_not_mapped(void **state)
     assert_int_equal(shadow_live_mappings(shadow_vm), live);
 }
 
+/* A 4 MiB guest page is mapped whole by its first fault (one host mapping),
+ * and a page of it holding a page table stays read-only. */
+static void test_large_page_maps_whole(void **state)
+{
+    (void)state;
+    tables_reset();
+    struct vcpu *v = &shadow_vm->cpu;
+    struct event ev;
+    uint32_t pa;
+    v->cr4 |= CR4_PSE;
+    mmu_cr4_written(v, v->cr4 & ~CR4_PSE);
+    /* Linear 0x01000000 (PDE 4) -> physical 0x00c00000, dirty and writable. */
+    put32(PD + 4 * 4, 0x00c00000u | PTE_P | PTE_RW | PTE_PS | PTE_D | PTE_A);
+    put32(0x00c00000u + 0x5000, 0x55);
+    put32(0x00c00000u + 0x3ff000, 0x3ff);
+    uint64_t fills = shadow_vm->stats.sh_large_fills;
+    uint32_t live = shadow_live_mappings(shadow_vm);
+    assert_int_equal(shadow_fault(v, 0x01000000u + 0x5000, false, &ev, &pa), SHADOW_FILLED);
+    assert_int_equal(shadow_vm->stats.sh_large_fills, fills + 1);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live + 1024);
+    assert_int_equal(window32(0x01000000u + 0x5000), 0x55);
+    assert_int_equal(window32(0x01000000u + 0x3ff000), 0x3ff); /* no second fault needed */
+    /* invlpg of any page of it drops the whole 4 MiB translation. */
+    mmu_invlpg(v, 0x01000000u + 0x123000);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live);
+    v->cr4 &= ~CR4_PSE;
+    mmu_cr4_written(v, v->cr4 | CR4_PSE);
+}
+
 static void test_budget_evicts(void **state)
 {
     (void)state;
@@ -239,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_invlpg_drops_one_page),
         cmocka_unit_test(test_user_mode_loses_supervisor_pages),
         cmocka_unit_test(test_device_pages_are_not_mapped),
+        cmocka_unit_test(test_large_page_maps_whole),
         cmocka_unit_test(test_budget_evicts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
