@@ -55,6 +55,7 @@ struct sh_group {
     struct sh_map *maps;  /* SH_PER_GROUP entries, NULL until first used */
     uint32_t live;        /* mapped entries */
     uint32_t vmas;        /* host mappings (VMAs) they take, an upper estimate */
+    uint32_t weaker_for_user; /* mapped entries user mode may not use as supervisor mode does */
 };
 
 struct shadow {
@@ -75,6 +76,13 @@ struct shadow {
 };
 
 static struct shadow *sh_of(const struct vm *vm) { return vm->shadow; }
+
+/* Does user mode get less from this mapping than supervisor mode (a
+ * supervisor-only page, or one only supervisor mode may write)? */
+static bool sh_weaker_for_user(uint8_t rights)
+{
+    return !(rights & SM_USER) || ((rights & SM_SUP_W) && !(rights & SM_USER_W));
+}
 
 static struct sh_map *sh_entry(struct shadow *s, uint32_t vpn)
 {
@@ -176,6 +184,8 @@ static void sh_forget(struct shadow *s, uint32_t vpn, struct sh_map *m)
         s->code_va[vpn / 8] &= (uint8_t)~(1u << (vpn % 8));
         tc_ibl_drop_page(vm->tc, vpn);
     }
+    if (sh_weaker_for_user(m->rights))
+        s->groups[vpn / SH_PER_GROUP].weaker_for_user--;
     m->pfn = SH_NONE;
     m->pt_pfn = SH_NONE;
     s->groups[vpn / SH_PER_GROUP].live--;
@@ -247,6 +257,8 @@ static struct sh_map *sh_record(struct shadow *s, uint32_t vpn, uint32_t pfn, ui
             shadow_update_page(s->vm, pt_pfn); /* now a traced page table */
     }
     s->groups[vpn / SH_PER_GROUP].live++;
+    if (sh_weaker_for_user(rights))
+        s->groups[vpn / SH_PER_GROUP].weaker_for_user++;
     s->live++;
     return m;
 }
@@ -343,7 +355,10 @@ enum shadow_outcome shadow_fault(struct vcpu *v, uint32_t la, bool write, struct
     if (sh_traced(s, pfn))
         return SHADOW_TRACED_WRITE;
     walk_guest(v, la, WALK_WRITE, s->user_mode, true, &w); /* sets D */
-    m->rights = sh_rights_of(&w);
+    uint8_t rights = sh_rights_of(&w);
+    struct sh_group *g = &s->groups[vpn / SH_PER_GROUP];
+    g->weaker_for_user += (uint32_t)sh_weaker_for_user(rights) - (uint32_t)sh_weaker_for_user(m->rights);
+    m->rights = rights;
     sh_apply_prot(s, vpn, m);
     STAT_INC(v->vm, sh_dirty_faults);
     return SHADOW_FILLED;
@@ -492,6 +507,8 @@ void shadow_set_privilege(struct vcpu *v, unsigned cpl, uint64_t user_top)
     uint32_t groups = (uint32_t)((user_top + (4ull << 20) - 1) >> 22);
     for (uint32_t gi = 0; gi < groups && gi < SH_GROUPS; gi++) {
         struct sh_group *g = &s->groups[gi];
+        if (g->weaker_for_user == 0)
+            continue; /* every mapping here is already fit for user mode */
         for (uint32_t i = 0; g->maps && i < SH_PER_GROUP && g->live; i++) {
             struct sh_map *m = &g->maps[i];
             if (m->pfn == SH_NONE)
