@@ -169,6 +169,40 @@ static void main_shrink(struct driver *d, struct diff_case *c)
     free(code);
 }
 
+/* Print btvisor's translation of the (shrunk) case: run it once more in a
+ * btvisor child that writes --dump-translations output to a temporary file. */
+static void main_print_translation(struct driver *d, const struct diff_case *c, const struct diff_code *code)
+{
+    if (d->opt.against != AGAINST_BTVISOR)
+        return;
+    char path[] = "/tmp/btv-difftest-dump-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return;
+    close(fd);
+    struct diff_peer p;
+    memset(&p, 0, sizeof p);
+    char err[256];
+    struct diff_state *st = malloc(sizeof *st);
+    if (st && diff_peer_start(&p, DIFF_PEER_BTVISOR, d->opt.runner, path, err, sizeof err) == 0) {
+        const struct diff_case *cp[1] = { c };
+        const struct diff_code *kp[1] = { code };
+        struct diff_state *sp[1] = { st };
+        diff_peer_run(&p, cp, kp, sp, 1);
+        diff_peer_stop(&p); /* the child exits: the dump is complete */
+        FILE *f = fopen(path, "r");
+        if (f) {
+            printf("  translation (btvisor --dump-translations):\n");
+            char line[512];
+            while (fgets(line, sizeof line, f))
+                printf("    %s", line);
+            fclose(f);
+        }
+    }
+    free(st);
+    unlink(path);
+}
+
 static void main_report(struct driver *d, struct diff_case *c)
 {
     if (d->reports++ >= d->opt.max_reports)
@@ -184,6 +218,7 @@ static void main_report(struct driver *d, struct diff_case *c)
     if (before != c->n_items)
         printf("(shrunk from %u to %u items)\n", before, c->n_items);
     diff_report(stdout, c, code, d->scratch[0], d->scratch[1], &v, against_name(d->opt.against));
+    main_print_translation(d, c, code);
     fflush(stdout);
     free(code);
 }
@@ -235,6 +270,7 @@ static void main_batch(struct driver *d, enum diff_mode mode, uint64_t first, un
         } else if (d->opt.one && d->opt.verbose) {
             diff_report(stdout, &d->cases[i], &d->codes[i], d->nat[i], d->oth[i], &v,
                         against_name(d->opt.against));
+            main_print_translation(d, &d->cases[i], &d->codes[i]);
         }
     }
 }
