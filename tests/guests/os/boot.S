@@ -1,11 +1,24 @@
 /*
- * boot.S: the kernel's assembly — entry from the Multiboot loader, the
- * interrupt stubs that build a struct trapframe, the way back to the
- * interrupted code (trap_return), and the kernel stack switch.
+ * boot.S: the kernel's assembly — the boot stub that turns paging on and
+ * enters the kernel at its high address, the interrupt stubs that build a
+ * struct trapframe, the way back to the interrupted code (trap_return), and
+ * the kernel stack switch.
  *
- * _start runs in 32-bit protected mode with paging off, EAX = 0x2BADB002 and
- * EBX = the Multiboot information (Multiboot 0.6.96 §3.2); it calls
- * kmain(magic, mbi) on a boot stack.
+ * The Multiboot loader enters _start in 32-bit protected mode with paging
+ * off, EAX = 0x2BADB002 and EBX = the physical address of the Multiboot
+ * information (Multiboot 0.6.96 §3.2).  The kernel is linked at
+ * KERNEL_BASE + its physical address (link.ld), so until paging is on only
+ * the stub in .boot.text (linked at its physical address) may run.  It
+ *   1. fills the kernel map's page tables, kernel_pt: physical [0, 16 MiB),
+ *      supervisor-only, read/write;
+ *   2. points boot_pgdir at them twice: at KERNEL_BASE, and at 0 (an
+ *      identity map, so that the instruction after the one that sets CR0.PG
+ *      is still fetched from where it lies: SDM Vol. 3A §9.9.1);
+ *   3. turns paging on and jumps to high_start at its high address;
+ *   4. drops the identity half of boot_pgdir (and flushes the TLB), so from
+ *      here on nothing but KERNEL_BASE and up is mapped for the kernel;
+ *   5. calls kmain(magic, mbi) on the boot stack, mbi still physical.
+ * Every process's page directory later shares kernel_pt (mem.c).
  *
  * Every vector the kernel handles (0-31 exceptions, 32-47 IRQs, 0x80 system
  * calls) has a stub that pushes a zero error code when the CPU does not push
@@ -14,19 +27,61 @@
  * process starts by "returning" to trap_return with a trapframe built by the
  * kernel, which drops to ring 3 with iret.
  */
-        .section .text.entry, "ax"
+#include "layout.h"
+
+#define PHYS(sym) ((sym) - KERNEL_BASE) /* a kernel symbol's physical address */
+
+        .section .boot.text, "ax"
         .globl _start
 _start:
         cli
+        /* 1: kernel_pt[i] = (i << 12) | P | W for the 4 * 1024 frames */
+        movl $PHYS(kernel_pt), %edi
+        movl $(PTE_P | PTE_W), %edx
+        movl $(KERNEL_PT_COUNT * 1024), %ecx
+1:      movl %edx, (%edi)
+        addl $4, %edi
+        addl $4096, %edx
+        loop 1b
+        /* 2: boot_pgdir[i] = boot_pgdir[KERNEL_PDE_FIRST + i] = kernel_pt[i] */
+        movl $PHYS(boot_pgdir), %edi
+        movl $(PHYS(kernel_pt) + PTE_P + PTE_W), %edx
+        xorl %ecx, %ecx
+2:      movl %edx, (%edi,%ecx,4)
+        movl %edx, KERNEL_PDE_FIRST * 4(%edi,%ecx,4)
+        addl $4096, %edx
+        incl %ecx
+        cmpl $KERNEL_PT_COUNT, %ecx
+        jb 2b
+        /* 3: paging on (CR0.WP too: the kernel must not write through
+         * read-only user pages, fault.c), then leave the identity map */
+        movl %edi, %cr3
+        movl %cr0, %edx
+        orl $(CR0_PG | CR0_WP), %edx
+        movl %edx, %cr0
+        movl $high_start, %edx
+        jmp *%edx
+
+        .section .text.entry, "ax"
+high_start:
+        /* 4: the identity half goes; a CR3 reload flushes its TLB entries */
+        xorl %ecx, %ecx
+3:      movl $0, boot_pgdir(,%ecx,4)
+        incl %ecx
+        cmpl $KERNEL_PT_COUNT, %ecx
+        jb 3b
+        movl %cr3, %edx
+        movl %edx, %cr3
+        /* 5 */
         movl $boot_stack_top, %esp
         pushl $2                        /* EFLAGS: only the reserved bit 1 */
         popfl
         pushl %ebx
         pushl %eax
         call kmain
-1:      cli
+4:      cli
         hlt
-        jmp 1b
+        jmp 4b
 
         .text
 /* void load_segments(void): after lgdt, reload CS with a far jump and the
@@ -133,3 +188,12 @@ switch_stack:
 boot_stack:
         .skip 16384
 boot_stack_top:
+
+/* The kernel map's page tables (shared by every page directory, mem.c) and
+ * the boot page directory, used until the first process's directory. */
+        .align 4096
+        .globl kernel_pt
+kernel_pt:
+        .skip KERNEL_PT_COUNT * 4096
+boot_pgdir:
+        .skip 4096

@@ -1,16 +1,21 @@
 /*
  * main.c: the boot sequence of the test OS.
  *
- * The Multiboot loader enters _start (boot.S) with paging off; kmain then
- *   1. starts the UART console,
+ * The Multiboot loader enters _start (boot.S), which turns paging on with
+ * the kernel mapped at KERNEL_BASE and calls kmain at its high address with
+ * the Multiboot information's physical address; kmain then
+ *   1. starts the UART console and reads the command line,
  *   2. installs its GDT, TSS and IDT (desc.c),
  *   3. enables the FPU/SSE registers for user programs (CR0.MP/NE, CR4.OSFXSR),
- *   4. builds the kernel half of the address space and the frame pool (mem.c),
- *   5. creates init, pid 1 (proc.c) and turns paging on with its directory,
+ *   4. builds the frame pool (mem.c),
+ *   5. creates init, pid 1 (proc.c), whose directory replaces boot.S's,
  *   6. remaps the PICs and starts the PIT at 100 Hz (pic.c),
  *   7. enters init in ring 3; from then on the kernel only runs in traps.
- * With the word "bench" on the Multiboot command line (-append bench), init
- * runs the micro-benchmarks (bench_main.c) instead of the process mix.
+ * A word on the Multiboot command line (-append WORD) picks init's program:
+ *   (none)  the process mix and its checks (user_init.c)
+ *   bench   the micro-benchmarks (bench_main.c)
+ *   idle    sleep about 5 s with nothing to run (user_idle.c): the machine
+ *           sits in the kernel's hlt loop, woken by the 100 Hz timer
  */
 #include "os.h"
 
@@ -29,8 +34,6 @@ struct mb_info {
 #define CR0_EM (1u << 2)   /* x87 emulation: must be clear */
 #define CR0_TS (1u << 3)   /* task switched: no lazy FPU switching here */
 #define CR0_NE (1u << 5)   /* native x87 error reporting (#MF) */
-#define CR0_WP (1u << 16)  /* supervisor writes honour read-only pages */
-#define CR0_PG (1u << 31)
 #define CR4_OSFXSR (1u << 9)     /* fxsave/fxrstor and SSE allowed */
 #define CR4_OSXMMEXCPT (1u << 10) /* SIMD exceptions raise #XM */
 
@@ -38,9 +41,9 @@ struct mb_info {
  * and btvisor pass "<kernel path> <-append string>".) */
 static int cmdline_has(const struct mb_info *mbi, const char *word)
 {
-    if (!(mbi->flags & MB_FLAG_CMDLINE) || !mbi->cmdline)
+    if (!(mbi->flags & MB_FLAG_CMDLINE) || !mbi->cmdline || mbi->cmdline >= KERNEL_MAP_END)
         return 0;
-    const char *s = (const char *)mbi->cmdline;
+    const char *s = P2V(mbi->cmdline);
     size_t n = strlen(word);
     while (*s) {
         while (*s == ' ')
@@ -70,33 +73,43 @@ static void cpu_init_fpu(void)
     asm volatile("movl %0, %%cr4" ::"r"(cr4 | CR4_OSFXSR | CR4_OSXMMEXCPT));
 }
 
-static void paging_enable(uint32_t *pgdir)
+/* Init's program, as chosen by the command line; *what names it. */
+static uint32_t init_entry(const struct mb_info *mbi, const char **what)
 {
-    uint32_t cr0;
-    pgdir_activate(pgdir);
-    asm volatile("movl %%cr0, %0" : "=r"(cr0));
-    asm volatile("movl %0, %%cr0" ::"r"(cr0 | CR0_PG | CR0_WP) : "memory");
+    if (cmdline_has(mbi, "bench")) {
+        *what = " (benchmarks)";
+        return (uint32_t)bench_main;
+    }
+    if (cmdline_has(mbi, "idle")) {
+        *what = " (idle)";
+        return (uint32_t)idle_main;
+    }
+    *what = "";
+    return (uint32_t)user_init_main;
 }
 
-void kmain(uint32_t magic, const struct mb_info *mbi)
+void kmain(uint32_t magic, uint32_t mbi_pa)
 {
     console_init();
     if (magic != MB_MAGIC)
         panic("not started by a Multiboot loader (eax 0x%x)", magic);
+    if (mbi_pa >= KERNEL_MAP_END - sizeof(struct mb_info))
+        panic("the Multiboot information at 0x%x lies outside the kernel map", mbi_pa);
     /* Read the Multiboot information first: loaders put it just above the
      * kernel image, in memory that mem_init hands out as free frames. */
-    int bench = cmdline_has(mbi, "bench");
+    const struct mb_info *mbi = P2V(mbi_pa);
+    const char *what;
+    uint32_t entry = init_entry(mbi, &what);
     uint32_t ram_end = (mbi->flags & MB_FLAG_MEM) ? 0x100000 + mbi->mem_upper * 1024 : KERNEL_MAP_END;
-    kprintf("os: booting\n");
+    kprintf("os: booting (kernel at 0x%x)\n", (uint32_t)kmain);
     desc_init();
     cpu_init_fpu();
     mem_init(ram_end);
     proc_init();
     kprintf("os: %u free frames\n", frame_free_count());
-    struct proc *init = proc_create_first(bench ? (uint32_t)bench_main : (uint32_t)user_init_main);
-    paging_enable(init->pgdir);
+    proc_create_first(entry);
     pic_init();
     pit_init(HZ);
-    kprintf("os: starting init%s\n", bench ? " (benchmarks)" : "");
+    kprintf("os: starting init%s\n", what);
     proc_start();
 }

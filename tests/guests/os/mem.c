@@ -8,11 +8,14 @@
  * that pool (the shared user program text inside the kernel image) are
  * never counted or freed.
  *
- * The kernel half [0, 16 MiB) is identity-mapped by four page tables that
- * every page directory points to, supervisor-only (U/S = 0): ring 3 cannot
- * touch it (SDM Vol. 3A §4.6).  Page 0 is left unmapped so that a NULL
- * pointer faults, in the kernel as in user programs.  The user half
- * [USER_BASE, USER_END) gets page tables on demand, one set per process.
+ * Physical memory [0, 16 MiB) is mapped at KERNEL_BASE by four page tables
+ * (kernel_pt, filled by boot.S) that every page directory points to,
+ * supervisor-only (U/S = 0): ring 3 cannot touch it (SDM Vol. 3A §4.6).  The
+ * kernel reaches every frame there, as P2V(pa); frame numbers (pa) are what
+ * page tables, CR3 and the free list hold.  Nothing below KERNEL_BASE is
+ * the kernel's: page 0 is never mapped (a NULL pointer faults, in the
+ * kernel as in user programs), and the user half [USER_BASE, USER_END) gets
+ * page tables on demand, one set per process.
  *
  *   uint32_t *pd = pgdir_new();
  *   page_map(pd, USER_BASE, frame_alloc(), PTE_U | PTE_W);
@@ -20,11 +23,9 @@
  */
 #include "os.h"
 
-#define NKPT (KERNEL_MAP_END >> 22)            /* kernel page tables: 4 */
 #define USER_PDE_FIRST (USER_BASE >> 22)
 #define USER_PDE_END (USER_END >> 22)
 
-static uint32_t kernel_pt[NKPT][1024] __attribute__((aligned(4096)));
 static uint16_t frame_refcount[KERNEL_MAP_END / PAGE_SIZE];
 static uint32_t pool_start, pool_end;          /* the frame pool [start, end) */
 static uint32_t free_list;                     /* first free frame, 0 = none */
@@ -37,13 +38,13 @@ static int in_pool(uint32_t pa)
 
 static void page_zero(uint32_t pa)
 {
-    uint32_t n = PAGE_SIZE / 4, d = pa;
+    uint32_t n = PAGE_SIZE / 4, d = (uint32_t)P2V(pa);
     asm volatile("rep stosl" : "+D"(d), "+c"(n) : "a"(0) : "memory");
 }
 
-static void page_copy(uint32_t dst, uint32_t src)
+static void page_copy(uint32_t dst_pa, uint32_t src_pa)
 {
-    uint32_t n = PAGE_SIZE / 4;
+    uint32_t n = PAGE_SIZE / 4, dst = (uint32_t)P2V(dst_pa), src = (uint32_t)P2V(src_pa);
     asm volatile("rep movsl" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
 
@@ -52,12 +53,10 @@ void mem_init(uint32_t ram_end)
     pool_start = ((uint32_t)_kernel_end + PAGE_SIZE - 1) & PTE_FRAME;
     pool_end = ram_end < KERNEL_MAP_END ? ram_end & PTE_FRAME : KERNEL_MAP_END;
     for (uint32_t pa = pool_end; pa > pool_start; pa -= PAGE_SIZE) {
-        *(uint32_t *)(pa - PAGE_SIZE) = free_list;
+        *(uint32_t *)P2V(pa - PAGE_SIZE) = free_list;
         free_list = pa - PAGE_SIZE;
         free_count++;
     }
-    for (uint32_t pa = PAGE_SIZE; pa < KERNEL_MAP_END; pa += PAGE_SIZE)
-        kernel_pt[pa >> 22][(pa >> 12) & 1023] = pa | PTE_P | PTE_W;
 }
 
 uint32_t frame_alloc(void)
@@ -65,7 +64,7 @@ uint32_t frame_alloc(void)
     uint32_t pa = free_list;
     if (!pa)
         return 0;
-    free_list = *(uint32_t *)pa;
+    free_list = *(uint32_t *)P2V(pa);
     free_count--;
     frame_refcount[pa / PAGE_SIZE] = 1;
     page_zero(pa);
@@ -83,7 +82,7 @@ void frame_decref(uint32_t pa)
     pa &= PTE_FRAME;
     if (!in_pool(pa) || --frame_refcount[pa / PAGE_SIZE])
         return;
-    *(uint32_t *)pa = free_list;
+    *(uint32_t *)P2V(pa) = free_list;
     free_list = pa;
     free_count++;
 }
@@ -100,11 +99,12 @@ unsigned frame_free_count(void)
 
 uint32_t *pgdir_new(void)
 {
-    uint32_t *pd = (uint32_t *)frame_alloc();
-    if (!pd)
+    uint32_t pa = frame_alloc();
+    if (!pa)
         return 0;
-    for (uint32_t i = 0; i < NKPT; i++)
-        pd[i] = (uint32_t)kernel_pt[i] | PTE_P | PTE_W; /* supervisor-only */
+    uint32_t *pd = P2V(pa);
+    for (uint32_t i = 0; i < KERNEL_PT_COUNT; i++)
+        pd[KERNEL_PDE_FIRST + i] = V2P(kernel_pt[i]) | PTE_P | PTE_W; /* supervisor-only */
     return pd;
 }
 
@@ -115,12 +115,12 @@ void pgdir_free_user(uint32_t *pd)
     for (uint32_t i = USER_PDE_FIRST; i < USER_PDE_END; i++) {
         if (!(pd[i] & PTE_P))
             continue;
-        uint32_t *pt = (uint32_t *)(pd[i] & PTE_FRAME);
+        uint32_t *pt = P2V(pd[i] & PTE_FRAME);
         for (int j = 0; j < 1024; j++)
             if (pt[j] & PTE_P)
                 frame_decref(pt[j]);
         pd[i] = 0;
-        frame_decref((uint32_t)pt);
+        frame_decref(V2P(pt));
     }
     uint32_t cr3;
     asm volatile("movl %%cr3, %0; movl %0, %%cr3" : "=r"(cr3) : : "memory");
@@ -129,7 +129,7 @@ void pgdir_free_user(uint32_t *pd)
 void pgdir_free(uint32_t *pd)
 {
     pgdir_free_user(pd);
-    frame_decref((uint32_t)pd);
+    frame_decref(V2P(pd));
 }
 
 /* The PTE for va in pd; with create, allocates a missing page table. */
@@ -144,7 +144,7 @@ uint32_t *pte_find(uint32_t *pd, uint32_t va, int create)
          * the effective rights are the stricter of the two levels). */
         *pde = pt | PTE_P | PTE_W | PTE_U;
     }
-    return (uint32_t *)(*pde & PTE_FRAME) + ((va >> 12) & 1023);
+    return (uint32_t *)P2V(*pde & PTE_FRAME) + ((va >> 12) & 1023);
 }
 
 int page_map(uint32_t *pd, uint32_t va, uint32_t pa, uint32_t flags)
@@ -175,7 +175,7 @@ int pgdir_copy_cow(uint32_t *dst, uint32_t *src)
     for (uint32_t i = USER_PDE_FIRST; i < USER_PDE_END; i++) {
         if (!(src[i] & PTE_P))
             continue;
-        uint32_t *spt = (uint32_t *)(src[i] & PTE_FRAME);
+        uint32_t *spt = P2V(src[i] & PTE_FRAME);
         for (uint32_t j = 0; j < 1024; j++) {
             if (!(spt[j] & PTE_P))
                 continue;
@@ -209,7 +209,7 @@ int page_make_private(uint32_t *pte, uint32_t va)
 
 void pgdir_activate(uint32_t *pd)
 {
-    asm volatile("movl %0, %%cr3" ::"r"(pd) : "memory");
+    asm volatile("movl %0, %%cr3" ::"r"(V2P(pd)) : "memory");
 }
 
 void tlb_flush_page(uint32_t va)

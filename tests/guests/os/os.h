@@ -15,10 +15,14 @@
  *   user_*.c, bench_*.c   the user programs (ring 3), linked into a separate
  *              image at USER_BASE (link.ld) whose text every process shares
  *
- * Memory: the kernel identity-maps physical memory [4 KiB, 16 MiB) with
- * supervisor-only pages (page 0 stays unmapped to catch NULL pointers); the
- * page tables of that kernel half are shared by every page directory.  Each
- * process owns the user half [USER_BASE, USER_END) of its page directory.
+ * Memory: a higher-half kernel.  Physical memory [0, 16 MiB) appears at
+ * KERNEL_BASE (0xC0000000) + its physical address, supervisor-only, through
+ * four page tables that every page directory shares; the kernel is linked
+ * there (link.ld) and reaches any frame as P2V(pa).  Nothing else is mapped
+ * for the kernel: below KERNEL_BASE each process owns its user half
+ * [USER_BASE, USER_END), and address 0 is unmapped everywhere (NULL faults).
+ * Only boot.S runs at a physical address, with paging off, until it has
+ * turned paging on and jumped to the kernel's high addresses.
  *
  * The kernel runs with interrupts disabled (every IDT entry is an interrupt
  * gate), so kernel code is never preempted: a process switch happens only at
@@ -29,6 +33,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "layout.h"
 #include "syscall.h"
 
 /* ---- selectors of the GDT (desc.c) ---- */
@@ -42,17 +47,14 @@
 #define VEC_SYSCALL 0x80
 
 #define PAGE_SIZE 4096u
-#define KERNEL_MAP_END 0x01000000u /* identity-mapped kernel half: 16 MiB */
 #define HZ 100                      /* timer interrupts per second */
 #define NPROC 32                    /* process table size */
 #define KSTACK_SIZE 8192            /* kernel stack per process */
 
-/* ---- page table entry bits (SDM Vol. 3A §4.3, Table 4-6) ---- */
-#define PTE_P 0x001   /* present */
-#define PTE_W 0x002   /* writable */
-#define PTE_U 0x004   /* user-accessible */
-#define PTE_COW 0x200 /* bit 9, free for software: copy-on-write page */
-#define PTE_FRAME 0xfffff000u
+/* The kernel's view of physical memory: frame pa lives at P2V(pa). */
+#define P2V(pa) ((void *)((uint32_t)(pa) + KERNEL_BASE))
+#define V2P(va) ((uint32_t)(va) - KERNEL_BASE)
+_Static_assert(USER_END <= KERNEL_BASE, "the user half ends where the kernel begins");
 
 /* ---- #PF error code bits (SDM Vol. 3A §4.7) ---- */
 #define PF_P 0x1 /* 1: protection violation, 0: page not present */
@@ -78,6 +80,7 @@ enum proc_state {
     P_FREE = 0, /* slot unused */
     P_RUNNABLE, /* running or ready to run */
     P_WAITING,  /* blocked in wait() until a child dies */
+    P_SLEEPING, /* blocked in sleep() until ticks reaches wake_tick */
     P_ZOMBIE,   /* dead, status not yet collected by the parent */
 };
 
@@ -86,15 +89,17 @@ struct proc {
     int pid;               /* process id, 1 = init */
     int ppid;              /* parent's pid (re-parented to 1 if it dies) */
     int status;            /* exit status, valid in P_ZOMBIE */
-    uint32_t *pgdir;       /* page directory (identity-mapped frame) */
+    uint32_t *pgdir;       /* page directory, at its kernel address P2V(frame) */
     uint32_t kesp;         /* saved kernel ESP while switched out */
     uint32_t heap_start;   /* first byte of the heap (end of the data) */
     uint32_t brk;          /* current break: heap is [heap_start, brk) */
+    uint32_t wake_tick;    /* in P_SLEEPING: the tick count that wakes it */
     struct fpu_state fpu;  /* x87/SSE registers while switched out */
     uint8_t kstack[KSTACK_SIZE] __attribute__((aligned(16))); /* kernel stack */
 };
 
 /* ---- boot.S ---- */
+extern uint32_t kernel_pt[KERNEL_PT_COUNT][1024]; /* the kernel map's page tables, filled by boot.S */
 void switch_stack(uint32_t *save_esp, uint32_t new_esp); /* callee-saved regs */
 void trap_return(void);     /* pops a trapframe and irets (fresh processes start here) */
 void load_segments(void);   /* reloads CS/DS/ES/FS/GS/SS after lgdt */
@@ -149,6 +154,8 @@ void sched_yield(void);
 int proc_fork(struct trapframe *tf);
 void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(uint32_t status_addr);
+void proc_sleep(uint32_t nticks);
+void proc_wake_sleepers(uint32_t now);  /* from the timer interrupt */
 void proc_kill(int vector, const char *why, uint32_t addr, uint32_t error) __attribute__((noreturn));
 
 /* ---- trap.c / syscall.c ---- */
@@ -162,6 +169,7 @@ extern char _user_text_start[], _user_text_end[], _user_data_start[], _user_data
 extern char _user_text_lma[], _user_data_lma[], _kernel_end[];
 void user_init_main(void);  /* init's entry (user_init.c) */
 void bench_main(void);      /* init's entry with the command line "bench" */
+void idle_main(void);       /* init's entry with the command line "idle" */
 
 /* ---- small helpers ---- */
 static inline void outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }

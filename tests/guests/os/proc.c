@@ -16,9 +16,8 @@
  * Scheduling is round robin over the process table: sched() picks the next
  * runnable process after the current one.  When nothing can run, it idles
  * with `sti; hlt` (the only place the kernel takes interrupts) until one
- * can.  In this kernel that never lasts: only an exit wakes a waiter, and
- * the exiting process was running; the loop is the shape a kernel with
- * sleeping processes needs.
+ * can: a process in sleep() waits for the timer interrupt that brings the
+ * tick count to its wake_tick (proc_wake_sleepers, called by trap.c).
  *
  *   struct proc *p = proc_create_first(entry);   // init, pid 1
  *   proc_start();                                // never returns
@@ -95,7 +94,7 @@ struct proc *proc_create_first(uint32_t entry)
         uint32_t pa = frame_alloc();
         if (!pa || page_map(p->pgdir, va, pa, PTE_U | PTE_W) < 0)
             panic("no memory for init's data");
-        memcpy((void *)pa, (const void *)(data_pa + (va - (uint32_t)_user_data_start)), PAGE_SIZE);
+        memcpy(P2V(pa), P2V(data_pa + (va - (uint32_t)_user_data_start)), PAGE_SIZE);
     }
     p->heap_start = p->brk = (uint32_t)_user_data_end;
     struct trapframe tf = {
@@ -215,6 +214,25 @@ void proc_exit(int status)
     panic("pid %d ran after exit", current->pid);
 }
 
+/* Block the caller for nticks timer ticks (at least until the tick count
+ * has advanced by nticks). */
+void proc_sleep(uint32_t nticks)
+{
+    if (!nticks)
+        return;
+    current->wake_tick = ticks + nticks;
+    current->state = P_SLEEPING;
+    sched();
+}
+
+/* Every sleeper whose tick has come becomes runnable (wrap-safe compare). */
+void proc_wake_sleepers(uint32_t now)
+{
+    for (int i = 0; i < NPROC; i++)
+        if (procs[i].state == P_SLEEPING && (int32_t)(now - procs[i].wake_tick) >= 0)
+            procs[i].state = P_RUNNABLE;
+}
+
 int proc_wait(uint32_t status_addr)
 {
     for (;;) {
@@ -228,7 +246,7 @@ int proc_wait(uint32_t status_addr)
                 continue;
             if (status_addr)
                 *(volatile int *)status_addr = p->status; /* may fault: COW, demand-zero */
-            frame_decref((uint32_t)p->pgdir);
+            frame_decref(V2P(p->pgdir));
             p->state = P_FREE;
             return p->pid;
         }

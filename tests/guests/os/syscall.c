@@ -61,6 +61,7 @@ void syscall_dispatch(struct trapframe *tf)
     case SYS_SBRK: r = sys_sbrk((int32_t)tf->ebx); break;
     case SYS_YIELD: sched_yield(); r = 0; break;
     case SYS_TICKS: r = (int)ticks; break;
+    case SYS_SLEEP: proc_sleep(tf->ebx); r = 0; break;
     }
     tf->eax = (uint32_t)r;
 }

@@ -19,6 +19,7 @@
 #define SYS_SBRK 6   /* sbrk(increment): old break; new heap pages are demand-zero */
 #define SYS_YIELD 7  /* yield(): give the CPU to the next runnable process */
 #define SYS_TICKS 8  /* ticks(): timer interrupts (100 Hz) since boot */
+#define SYS_SLEEP 9  /* sleep(n): block until n more timer ticks have passed; returns 0 */
 
 /* Exit status of a process the kernel killed: KILLED_BY(vector), e.g.
  * KILLED_BY(14) after a bad page fault.  Ordinary exit statuses are small

@@ -4,8 +4,9 @@
  *
  *   vector 0x80      a system call (syscall.c)
  *   vectors 32-47    hardware interrupts: IRQ 0 is the 100 Hz PIT tick,
- *                    which counts time and preempts a process running in
- *                    ring 3 (round robin, proc.c)
+ *                    which counts time, wakes sleepers whose time has come
+ *                    and preempts a process running in ring 3 (round
+ *                    robin, proc.c)
  *   vectors 0-31     exceptions (fault.c)
  *
  * A tick that interrupts the kernel (only possible in the idle loop, the
@@ -37,6 +38,7 @@ static void irq_handle(struct trapframe *tf)
     if (irq != 0)
         return;
     ticks++;
+    proc_wake_sleepers(ticks);
     if ((tf->cs & 3) == 3)
         sched_yield();
 }

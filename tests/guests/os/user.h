@@ -25,6 +25,7 @@ int u_wait(int *status);
 void *u_sbrk(int increment);
 void u_yield(void);
 uint32_t u_ticks(void);
+void u_sleep(uint32_t nticks);
 
 /* printf subset: %d %u %x %s %c, optional 0 flag and width; one write()
  * per call, so lines from different processes never mix. */

@@ -5,7 +5,7 @@
  * kills with exit status KILLED_BY(vector) (syscall.h).
  *
  *   bad_null_read       read address 0: page 0 is never mapped  -> #PF, error 0x4
- *   bad_kernel_write    write the kernel at 1 MiB (supervisor)  -> #PF, error 0x7
+ *   bad_kernel_write    write the kernel at 0xC0100000 (supervisor) -> #PF, error 0x7
  *   bad_text_write      write its own read-only program text    -> #PF, error 0x7
  *   bad_wild_read       read a user address nothing maps        -> #PF, error 0x4
  *   bad_invalid_opcode  ud2                                     -> #UD
@@ -28,8 +28,8 @@ int bad_null_read(void)
 
 int bad_kernel_write(void)
 {
-    announce("writing the kernel at 0x100000");
-    *(volatile int *)0x100000 = 0;
+    announce("writing the kernel at 0xc0100000");
+    *(volatile int *)0xc0100000 = 0;
     return 99;
 }
 

@@ -108,8 +108,8 @@ void user_init_main(void)
     check(&t, u_getpid() == 1, "init is pid %d", u_getpid());
     uint32_t t0 = u_ticks();
     start_jobs(&t, pids);
-    check(&t, u_write(1, (const void *)0x100000, 4) == -1, "write from a kernel address fails");
-    check(&t, u_wait((int *)0x100000) == -1, "wait into a kernel address fails");
+    check(&t, u_write(1, (const void *)0xc0100000, 4) == -1, "write from a kernel address fails");
+    check(&t, u_wait((int *)0xc0100000) == -1, "wait into a kernel address fails");
     reap_jobs(&t, pids);
     int status = 7;
     check(&t, u_wait(&status) == -1 && status == 7, "wait with no children left returns -1");

@@ -23,6 +23,7 @@ int u_wait(int *status) { return syscall3(SYS_WAIT, (uint32_t)status, 0, 0); }
 void *u_sbrk(int increment) { return (void *)syscall3(SYS_SBRK, (uint32_t)increment, 0, 0); }
 void u_yield(void) { syscall3(SYS_YIELD, 0, 0, 0); }
 uint32_t u_ticks(void) { return (uint32_t)syscall3(SYS_TICKS, 0, 0, 0); }
+void u_sleep(uint32_t nticks) { syscall3(SYS_SLEEP, nticks, 0, 0); }
 
 void u_exit(int status)
 {
