@@ -2,7 +2,7 @@
  * options.c: parse the command line into a struct vm_config.
  *
  * Where btvisor and QEMU share an option it is spelled and behaves like
- * QEMU's (-kernel, -append, -m, -serial, -nographic, -display none,
+ * QEMU's (-kernel, -initrd, -append, -m, -serial, -nographic, -display none,
  * -no-reboot, -device isa-debug-exit), so a command that boots a test kernel
  * under qemu-system-i386 boots it under btvisor too.  btvisor's own options
  * use GNU double dashes (--stats, --tc-size ...).  Every option is also
@@ -110,6 +110,14 @@ static int opt_kernel(struct options_ctx *c, const char *v)
     if (!*v)
         return options_fail(c, "%s needs a file name", c->opt);
     c->cfg->kernel = v;
+    return 0;
+}
+
+static int opt_initrd(struct options_ctx *c, const char *v)
+{
+    if (!*v)
+        return options_fail(c, "%s needs a file name", c->opt);
+    c->cfg->initrd = v;
     return 0;
 }
 
@@ -273,6 +281,7 @@ static int opt_tc_size(struct options_ctx *c, const char *v)
 static const struct option_def options_table[] = {
     { "-kernel", "FILE", false, opt_kernel, "guest kernel: multiboot ELF/a.out or Linux bzImage (required)" },
     { "-append", "STRING", false, opt_append, "kernel command line" },
+    { "-initrd", "FILE", false, opt_initrd, "initial ramdisk for a Linux bzImage (refused for multiboot kernels)" },
     { "-m", "SIZE", false, opt_ram, "guest RAM, e.g. 64M, 1G, size=256M; plain number = MiB (default 128M)" },
     { "-serial", "BACKEND", false, opt_serial, "COM1: stdio (default), file:PATH or null" },
     { "-nographic", NULL, false, opt_nographic, "accepted for QEMU compatibility (there is no display)" },

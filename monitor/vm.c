@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader/multiboot.h"
+#include "loader/loader.h"
 #include "monitor/run.h"
 #include "shadowmm/shadow.h"
 #include "tcache/tcache.h"
@@ -108,13 +108,12 @@ int vm_main(const struct vm_config *cfg)
         fprintf(stderr, "btvisor: %s\n", err);
         return EXIT_STATUS_USAGE;
     }
-    struct boot_entry entry;
-    if (multiboot_load(vm, cfg->kernel, cfg->append ? cfg->append : "", &entry, err, sizeof err) < 0) {
+    /* A bzImage goes to the Linux loader, anything else to the Multiboot one. */
+    if (loader_boot(vm, cfg, err, sizeof err) < 0) {
         fprintf(stderr, "btvisor: %s\n", err);
         vm_destroy(vm);
         return EXIT_STATUS_USAGE;
     }
-    vcpu_reset_multiboot(&vm->cpu, entry.eip, entry.eax, entry.ebx);
     vm_run(vm);
     int status = vm->exit_status;
     char message[sizeof vm->exit_message];

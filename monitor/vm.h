@@ -23,6 +23,7 @@ enum stats_format { STATS_NONE, STATS_TEXT, STATS_JSON };
 /* Everything the command line decides (cli/options.c fills it). */
 struct vm_config {
     const char *kernel;        /* -kernel FILE */
+    const char *initrd;        /* -initrd FILE (Linux bzImage only), NULL if none */
     const char *append;        /* -append CMDLINE ("" if none) */
     uint64_t ram_size;         /* -m, bytes */
     struct serial_config com1; /* -serial */
