@@ -170,7 +170,7 @@ void signals_handle(int signo, siginfo_t *si, void *ucv, const uint16_t *sels)
             struct tblock *tb = tc_find_block(v->vm->tc, (uintptr_t)g[REG_RIP]);
             if (tb)
                 tc_detach_block(v->vm->tc, tb);
-            tc_ibl_forget_all(v->vm->tc);
+            tc_ibl_suspend(v->vm->tc, v);
             return;
         }
         signals_from_translated(v, signo, si, uc);

@@ -443,7 +443,7 @@ void mmu_cr0_written(struct vcpu *v, uint32_t old_cr0)
     } else {
         shadow_flush(v->vm); /* WP changes what supervisor writes may do */
     }
-    tc_ibl_sync_mode(v->vm->tc, v, 0xffffffffu); /* forget every indirect target */
+    tc_ibl_forget_all(v->vm->tc); /* linear addresses now mean something else */
 }
 
 void mmu_cr4_written(struct vcpu *v, uint32_t old_cr4)

@@ -32,6 +32,7 @@ extern const uint8_t bt_exit_begin[], bt_exit_end[];
 #define TC_SCRATCH_SIZE 8192u
 #define TC_HEAD_SIZE 256u
 #define TC_TRAP_SLOTS 4096u
+#define TC_IBL_TABLES 4u
 
 struct tcache {
     struct vm *vm;
@@ -48,9 +49,15 @@ struct tcache {
     struct tblock **blocks;      /* every block since the last flush, ascending host address */
     size_t nblocks, cap_blocks;
     struct exit_desc indirect_desc;  /* shared by every indirect miss */
-    uint32_t ibl_mode, ibl_cs_base;  /* the mode the indirect table's entries belong to */
-    bool ibl_mode_valid;
-    struct ibl_entry *ibl;       /* the vCPU's table (also vcpu->ibl) */
+    struct tc_ibl_table {        /* one indirect-branch table per recently used mode */
+        struct ibl_entry *e;     /* IBL_ENTRIES entries */
+        uint32_t mode, cs_base;  /* the block-key mode and CS base its entries belong to */
+        bool used;               /* holds entries for (mode, cs_base) */
+        uint64_t last_use;       /* for replacing the least recently used */
+    } ibl[TC_IBL_TABLES];
+    struct tc_ibl_table *ibl_cur; /* the table of the current mode (vcpu->ibl points at it) */
+    struct ibl_entry *ibl_empty; /* always misses: swapped in to make translated code exit */
+    uint64_t ibl_clock;
     struct tblock *ephemeral;    /* block running from the scratch area, or NULL */
     struct tc_trap {             /* adaptive translation: trapping instructions */
         uint32_t pa;             /* guest-physical address of the instruction + 1 (0: free) */
@@ -70,10 +77,29 @@ static bool tc_key_equal(const struct tb_key *a, const struct tb_key *b)
     return a->eip == b->eip && a->cs_base == b->cs_base && a->mode == b->mode && a->pfn == b->pfn;
 }
 
-static void tc_ibl_clear(struct tcache *tc)
+static void tc_ibl_clear_entries(struct tcache *tc, struct ibl_entry *e)
 {
     for (uint32_t i = 0; i < IBL_ENTRIES; i++)
-        tc->ibl[i] = (struct ibl_entry){ .tag = 0, .host = (uint64_t)(uintptr_t)tc->ibl_miss };
+        e[i] = (struct ibl_entry){ .tag = 0, .host = (uint64_t)(uintptr_t)tc->ibl_miss };
+}
+
+/* Empty every table (a flush, paging switched on or off). */
+static void tc_ibl_clear(struct tcache *tc)
+{
+    for (unsigned t = 0; t < TC_IBL_TABLES; t++)
+        if (tc->ibl[t].used) {
+            tc_ibl_clear_entries(tc, tc->ibl[t].e);
+            tc->ibl[t].used = false;
+        }
+}
+
+/* The table holding targets of blocks in (mode, cs_base), NULL if none. */
+static struct tc_ibl_table *tc_ibl_table_of(struct tcache *tc, uint32_t mode, uint32_t cs_base)
+{
+    for (unsigned t = 0; t < TC_IBL_TABLES; t++)
+        if (tc->ibl[t].used && tc->ibl[t].mode == mode && tc->ibl[t].cs_base == cs_base)
+            return &tc->ibl[t];
+    return NULL;
 }
 
 /* The shared code at the head of the arena. */
@@ -105,8 +131,11 @@ struct tcache *tc_create(struct vm *vm, size_t arena_size, char *err, size_t err
     tc->arena = mmap(NULL, arena_size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     tc->npages = (uint32_t)(vm->mem.ram_size / GMEM_PAGE_SIZE);
     tc->page_head = calloc(tc->npages ? tc->npages : 1, sizeof *tc->page_head);
-    tc->ibl = aligned_alloc(64, IBL_ENTRIES * sizeof(struct ibl_entry));
-    if (tc->arena == MAP_FAILED || !tc->page_head || !tc->ibl) {
+    bool tables_ok = true;
+    for (unsigned t = 0; t < TC_IBL_TABLES; t++)
+        tables_ok &= (tc->ibl[t].e = aligned_alloc(64, IBL_ENTRIES * sizeof(struct ibl_entry))) != NULL;
+    tc->ibl_empty = aligned_alloc(64, IBL_ENTRIES * sizeof(struct ibl_entry));
+    if (tc->arena == MAP_FAILED || !tc->page_head || !tables_ok || !tc->ibl_empty) {
         snprintf(err, errlen, "cannot allocate a %zu MiB translation cache", arena_size >> 20);
         if (tc->arena == MAP_FAILED)
             tc->arena = NULL;
@@ -115,8 +144,11 @@ struct tcache *tc_create(struct vm *vm, size_t arena_size, char *err, size_t err
     }
     tc->indirect_desc.kind = EXIT_INDIRECT;
     tc_emit_head(tc);
-    tc_ibl_clear(tc);
-    vm->cpu.ibl = tc->ibl;
+    for (unsigned t = 0; t < TC_IBL_TABLES; t++)
+        tc_ibl_clear_entries(tc, tc->ibl[t].e);
+    tc_ibl_clear_entries(tc, tc->ibl_empty);
+    tc->ibl_cur = &tc->ibl[0];
+    vm->cpu.ibl = tc->ibl_empty;
     return tc;
 }
 
@@ -136,7 +168,9 @@ void tc_destroy(struct tcache *tc)
         tc_free_block(tc->blocks[i]);
     free(tc->blocks);
     free(tc->page_head);
-    free(tc->ibl);
+    for (unsigned t = 0; t < TC_IBL_TABLES; t++)
+        free(tc->ibl[t].e);
+    free(tc->ibl_empty);
     if (tc->arena)
         munmap(tc->arena, tc->arena_size);
     free(tc);
@@ -293,6 +327,11 @@ void tc_detach_block(struct tcache *tc, struct tblock *tb)
 
 void tc_ibl_forget_all(struct tcache *tc) { tc_ibl_clear(tc); }
 
+void tc_ibl_suspend(struct tcache *tc, struct vcpu *v)
+{
+    v->ibl = tc->ibl_empty; /* every inline lookup misses until tc_ibl_sync_mode() */
+}
+
 void tc_ibl_insert(struct tcache *tc, struct vcpu *v, struct tblock *tb)
 {
     (void)v;
@@ -303,7 +342,10 @@ void tc_ibl_insert(struct tcache *tc, struct vcpu *v, struct tblock *tb)
             return; /* its second page could change unseen */
         shadow_note_code_page(tc->vm, (tb->key.cs_base + tb->key.eip) >> 12);
     }
-    struct ibl_entry *e = &tc->ibl[tb->key.eip & (IBL_ENTRIES - 1)];
+    struct tc_ibl_table *t = tc_ibl_table_of(tc, tb->key.mode, tb->key.cs_base);
+    if (!t)
+        return;
+    struct ibl_entry *e = &t->e[tb->key.eip & (IBL_ENTRIES - 1)];
     e->tag = (uint32_t)(0u - tb->key.eip);
     e->host = (uint64_t)(uintptr_t)tb->host;
 }
@@ -311,25 +353,40 @@ void tc_ibl_insert(struct tcache *tc, struct vcpu *v, struct tblock *tb)
 void tc_ibl_sync_mode(struct tcache *tc, struct vcpu *v, uint32_t mode)
 {
     uint32_t cs_base = v->seg[SREG_CS].base;
-    if (tc->ibl_mode_valid && tc->ibl_mode == mode && tc->ibl_cs_base == cs_base)
-        return;
-    tc_ibl_clear(tc);
-    tc->ibl_mode = mode;
-    tc->ibl_cs_base = cs_base;
-    tc->ibl_mode_valid = true;
+    struct tc_ibl_table *t = tc_ibl_table_of(tc, mode, cs_base);
+    if (!t) { /* reuse the least recently used table */
+        t = &tc->ibl[0];
+        for (unsigned i = 1; i < TC_IBL_TABLES; i++)
+            if (!tc->ibl[i].used || (t->used && tc->ibl[i].last_use < t->last_use))
+                t = &tc->ibl[i];
+        if (t->used)
+            tc_ibl_clear_entries(tc, t->e);
+        *t = (struct tc_ibl_table){ .e = t->e, .mode = mode, .cs_base = cs_base, .used = true };
+    }
+    t->last_use = ++tc->ibl_clock;
+    tc->ibl_cur = t;
+    v->ibl = t->e;
+}
+
+/* Forget the targets on linear page vpn in one table. */
+static void tc_ibl_drop_page_in(struct tcache *tc, struct tc_ibl_table *t, uint32_t vpn)
+{
+    /* With CS base 0 the targets on one page share 4096 consecutive slots. */
+    uint32_t first = t->cs_base == 0 ? (vpn << 12) & (IBL_ENTRIES - 1) : 0;
+    uint32_t n = t->cs_base == 0 ? 4096 : IBL_ENTRIES;
+    for (uint32_t i = first; i < first + n; i++) {
+        struct ibl_entry *e = &t->e[i];
+        uint32_t eip = 0u - (uint32_t)e->tag;
+        if (e->host != (uint64_t)(uintptr_t)tc->ibl_miss && ((t->cs_base + eip) >> 12) == vpn)
+            *e = (struct ibl_entry){ .tag = 0, .host = (uint64_t)(uintptr_t)tc->ibl_miss };
+    }
 }
 
 void tc_ibl_drop_page(struct tcache *tc, uint32_t vpn)
 {
-    /* With CS base 0 the targets on one page share 4096 consecutive slots. */
-    uint32_t first = tc->ibl_cs_base == 0 ? (vpn << 12) & (IBL_ENTRIES - 1) : 0;
-    uint32_t n = tc->ibl_cs_base == 0 ? 4096 : IBL_ENTRIES;
-    for (uint32_t i = first; i < first + n; i++) {
-        struct ibl_entry *e = &tc->ibl[i];
-        uint32_t eip = 0u - (uint32_t)e->tag;
-        if (e->host != (uint64_t)(uintptr_t)tc->ibl_miss && ((tc->ibl_cs_base + eip) >> 12) == vpn)
-            *e = (struct ibl_entry){ .tag = 0, .host = (uint64_t)(uintptr_t)tc->ibl_miss };
-    }
+    for (unsigned t = 0; t < TC_IBL_TABLES; t++)
+        if (tc->ibl[t].used && (tc->ibl[t].mode & TB_MODE_PAGING))
+            tc_ibl_drop_page_in(tc, &tc->ibl[t], vpn);
 }
 
 uint8_t *tc_ibl_miss_stub(struct tcache *tc) { return tc->ibl_miss; }
@@ -372,9 +429,11 @@ static void tc_invalidate_block(struct tcache *tc, struct tblock *tb)
     tc_page_remove(tc, tb->key.pfn, tb);
     if (tb->pfn_last != tb->key.pfn)
         tc_page_remove(tc, tb->pfn_last, tb);
-    struct ibl_entry *e = &tc->ibl[tb->key.eip & (IBL_ENTRIES - 1)];
-    if (e->host == (uint64_t)(uintptr_t)tb->host)
-        *e = (struct ibl_entry){ .tag = 0, .host = (uint64_t)(uintptr_t)tc->ibl_miss };
+    for (unsigned t = 0; t < TC_IBL_TABLES; t++) {
+        struct ibl_entry *e = &tc->ibl[t].e[tb->key.eip & (IBL_ENTRIES - 1)];
+        if (e->host == (uint64_t)(uintptr_t)tb->host)
+            *e = (struct ibl_entry){ .tag = 0, .host = (uint64_t)(uintptr_t)tc->ibl_miss };
+    }
     while (tb->incoming)
         tc_unlink_exit(tc, tb->incoming);
     for (unsigned i = 0; i < tb->nexits; i++)

@@ -157,7 +157,8 @@ void tc_invalidate_page(struct tcache *tc, uint32_t pfn);
 bool tc_page_has_code(const struct tcache *tc, uint32_t pfn);
 /* Drop every translation. */
 void tc_flush(struct tcache *tc);
-/* Keep the indirect-branch table consistent with the vCPU's mode. */
+/* Point the vCPU at the indirect-branch table of its mode (one per recently
+ * used mode, so switching modes does not empty them). */
 void tc_ibl_sync_mode(struct tcache *tc, struct vcpu *v, uint32_t mode);
 
 /* The one-off block running from the scratch area, or NULL (the signal
@@ -165,8 +166,11 @@ void tc_ibl_sync_mode(struct tcache *tc, struct vcpu *v, uint32_t mode);
 void tc_set_ephemeral(struct tcache *tc, struct tblock *tb);
 /* Unchain the jumps out of tb (the timer signal: leave the block soon). */
 void tc_detach_block(struct tcache *tc, struct tblock *tb);
-/* Empty the indirect-branch table. */
+/* Empty the indirect-branch tables. */
 void tc_ibl_forget_all(struct tcache *tc);
+/* Make every inline indirect-branch lookup miss (and so return to the
+ * dispatcher) until the next tc_ibl_sync_mode(): O(1), for the timer signal. */
+void tc_ibl_suspend(struct tcache *tc, struct vcpu *v);
 /* The linear page vpn no longer maps what it did: forget the indirect
  * targets on it. */
 void tc_ibl_drop_page(struct tcache *tc, uint32_t vpn);
