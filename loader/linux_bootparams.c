@@ -15,15 +15,18 @@
  *   hdr.vid_mode        0xFFFF, "normal" (obligatory field; no VGA anyway);
  *   hdr.cmd_line_ptr    the command line in low memory;
  *   hdr.ramdisk_image, hdr.ramdisk_size   the initrd, or 0 and 0;
+ *   hdr.heap_end_ptr, ext_loader_ver, ext_loader_type, hardware_subarch(_data)
+ *                       (2.07+), setup_data (2.09+)   0, whatever the image
+ *                       held: PC, no extended loader id, no setup_data list;
  *   ext_mem_k, alt_mem_k  KiB of RAM above 1 MiB, for kernels that look
  *                       there when the E820 map is missing (ext_mem_k is 16
  *                       bits and saturates at 0xFFFF);
  *   e820_entries, e820_table  usable 0-0x9fc00, reserved 0x9fc00-0x100000,
  *                       usable 0x100000-end of RAM: the map the Multiboot
  *                       loader reports too.
- * Everything else stays zero: screen_info (no VGA text console), no ACPI
- * RSDP, no setup_data list, hardware_subarch 0 (PC), and sentinel 0x1ef, so
- * the kernel trusts the fields above.  code32_start keeps the header's value:
+ * Everything else outside the header stays zero: screen_info (no VGA text
+ * console), no ACPI RSDP, and sentinel 0x1ef, so the kernel trusts the
+ * fields above.  code32_start keeps the header's value:
  * the kernel is loaded where it asks to be, at 1 MiB.
  *
  *   struct boot_params bp;
@@ -69,6 +72,16 @@ static void linux_bootparams_header(struct setup_header *h, const struct linux_i
     h->ramdisk_image = rd->addr;
     h->ramdisk_size = rd->size;
     h->heap_end_ptr = 0; /* CAN_USE_HEAP is clear */
+    h->ext_loader_ver = 0;  /* 2.02+: only meaningful with type_of_loader 0xEx */
+    h->ext_loader_type = 0;
+    /* Whatever the image holds there, these say "PC, no extra data" (only the
+     * fields the protocol version defines are written). */
+    if (h->version >= BP_PROTO(2, 7)) {
+        h->hardware_subarch = 0;
+        h->hardware_subarch_data = 0;
+    }
+    if (h->version >= BP_PROTO(2, 9))
+        h->setup_data = 0;
 }
 
 void linux_bootparams_build(const struct linux_image *img, const struct linux_initrd *rd,

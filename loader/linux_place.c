@@ -33,7 +33,7 @@
 /* Guest RAM needed to hold bytes up to (exclusive) end, in whole MiB. */
 static unsigned long long linux_mib_for(uint64_t end)
 {
-    return (end + LINUX_MIB - 1) / LINUX_MIB;
+    return end / LINUX_MIB + (end % LINUX_MIB != 0); /* no overflow for end near 2^64 */
 }
 
 /* End of the highest kernel region, page aligned: the initrd goes above it. */
