@@ -187,6 +187,13 @@ static int opt_no_direct_exec(struct options_ctx *c, const char *v)
     return 0;
 }
 
+static int opt_strict_memory(struct options_ctx *c, const char *v)
+{
+    (void)v;
+    c->cfg->strict_memory = true;
+    return 0;
+}
+
 /* One "key=value" property of -device isa-debug-exit. */
 static int opt_device_prop(struct options_ctx *c, const char *prop)
 {
@@ -292,6 +299,8 @@ static const struct option_def options_table[] = {
     { "--stats", "=text|json", true, opt_stats, "print statistics at exit (default format: text)" },
     { "--stats-file", "PATH", false, opt_stats_file, "write statistics to PATH instead of stderr (implies --stats)" },
     { "--dump-translations", "PATH", false, opt_dump, "write each guest block beside its translation to PATH" },
+    { "--strict-memory", NULL, false, opt_strict_memory,
+      "stop at the first guest access to an address with neither RAM nor a device (default: reads all-ones)" },
     { "--no-direct-exec", NULL, false, opt_no_direct_exec,
       "translate guest user code too instead of running it on the CPU (untrusted guests, exact segment values)" },
     { "--tc-size", "SIZE", false, opt_tc_size, "translation cache code arena, 1M..1G; plain number = MiB (default 32M)" },

@@ -101,20 +101,14 @@ static void run_code_write(struct vcpu *v, uint32_t pfn, uint64_t host_addr)
     bt_free_ephemeral(tb);
 }
 
-static void run_nonexistent(struct vcpu *v, uint64_t pa, bool write)
-{
-    vm_request_exit(v->vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
-                    "guest %s nonexistent memory at %#llx (EIP %#x)", write ? "wrote to" : "read from",
-                    (unsigned long long)pa, v->eip);
-}
-
-/* Guest-physical pa is not RAM: a device, or nothing at all. */
+/* Guest-physical pa is not RAM: a device, or nothing at all (then the
+ * emulated access reads all-ones, or the VM stops with --strict-memory). */
 static void run_non_ram(struct vcpu *v, uint64_t pa, bool write)
 {
-    if (mmio_find(v->vm, pa))
-        run_emulate_access(v);
-    else
-        run_nonexistent(v, pa, write);
+    struct event ev;
+    if (!mmio_find(v->vm, pa) && !gmem_nonexistent(v, pa, write, &ev))
+        return;
+    run_emulate_access(v);
 }
 
 static void run_paged_fault(struct vcpu *v, uint32_t la, bool write, uint64_t host_addr)

@@ -33,6 +33,9 @@ struct vm_config {
     uint64_t tc_size;          /* --tc-size: code arena bytes */
     bool no_reboot;            /* -no-reboot: a reset request ends the run with status 0 */
     bool no_direct_exec;       /* --no-direct-exec: translate guest user code too */
+    bool strict_memory;        /* --strict-memory: stop the run at the first access to a physical
+                                  address with neither RAM nor a device (default: it reads as
+                                  all-ones and ignores writes, as on a PC bus, with one warning) */
     bool stop_on_exception;    /* test harnesses: stop with VMEXIT_GUEST_EXCEPTION instead of
                                   delivering the first guest exception (vm->last_event) */
 };
@@ -53,6 +56,7 @@ struct vm {
     char exit_message[256];    /* one line for the user, "" if none */
     struct event last_event;   /* with cfg.stop_on_exception: the exception that stopped the run */
     FILE *dump_file;           /* --dump-translations output, NULL when off */
+    bool warned_nonexistent;   /* the one warning about nonexistent memory was printed */
     struct vm_irq {            /* the host timer behind device events (monitor/irq.c) */
         timer_t timer;         /* POSIX timer signalling SIGALRM */
         bool timer_valid;

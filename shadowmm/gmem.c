@@ -159,13 +159,20 @@ static bool gmem_phys_exists(const struct vm *vm, uint64_t pa, uint32_t len)
     return true;
 }
 
-/* The guest touched an address with nothing behind it: stop the VM with a
- * message (not a guest exception: there is none for this on a PC), and
- * make the access fail so that the instruction has no effect.  ev->kind
- * EV_NONE tells the caller there is nothing to deliver. */
-static bool gmem_nonexistent(struct vcpu *v, uint64_t pa, bool write, struct event *ev)
+bool gmem_nonexistent(struct vcpu *v, uint64_t pa, bool write, struct event *ev)
 {
-    vm_request_exit(v->vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
+    struct vm *vm = v->vm;
+    if (!vm->cfg.strict_memory) {
+        /* A PC bus cycle nobody claims: reads float to all-ones, writes are
+         * lost.  Guests probe like this (Linux does while booting). */
+        if (!vm->warned_nonexistent)
+            fprintf(stderr, "btvisor: warning: guest %s nonexistent memory at %#llx (EIP %#x); it reads as "
+                            "all-ones and ignores writes (--strict-memory stops instead)\n",
+                    write ? "wrote to" : "read from", (unsigned long long)pa, v->eip);
+        vm->warned_nonexistent = true;
+        return true;
+    }
+    vm_request_exit(vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
                     "guest %s nonexistent memory at %#llx (EIP %#x)", write ? "wrote to" : "read from",
                     (unsigned long long)pa, v->eip);
     *ev = (struct event){ .kind = EV_NONE };
@@ -203,8 +210,8 @@ static bool gmem_translate(struct vcpu *v, uint32_t lin, uint32_t len, bool writ
         p->size[1] = len - p->size[0];
     }
     for (uint32_t i = 0; i < p->n; i++)
-        if (!gmem_phys_exists(v->vm, p->pa[i], p->size[i]))
-            return gmem_nonexistent(v, p->pa[i], write, ev);
+        if (!gmem_phys_exists(v->vm, p->pa[i], p->size[i]) && !gmem_nonexistent(v, p->pa[i], write, ev))
+            return false;
     return true;
 }
 

@@ -68,6 +68,12 @@ void gmem_write_phys(struct vm *vm, uint64_t pa, const void *src, uint32_t len);
 bool gmem_read_lin(struct vcpu *v, uint32_t lin, void *dst, uint32_t len, bool user, struct event *ev);
 bool gmem_write_lin(struct vcpu *v, uint32_t lin, const void *src, uint32_t len, bool user, struct event *ev);
 
+/* The guest accessed guest-physical pa, where there is neither RAM nor a
+ * device.  Without cfg.strict_memory: warn once, return true (the access
+ * goes on: reads all-ones, writes lost).  With it: stop the VM with a
+ * message, *ev = nothing to deliver, return false. */
+bool gmem_nonexistent(struct vcpu *v, uint64_t pa, bool write, struct event *ev);
+
 /* Make the window mapping of guest physical page `pfn` read-only (translated
  * code lives on it) or writable again.  Paging off: linear page = pfn. */
 void gmem_protect_code_page(struct vm *vm, uint32_t pfn, bool protect);

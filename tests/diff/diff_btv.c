@@ -119,7 +119,7 @@ int diff_btv_serve(int in_fd, int out_fd, const char *dump_path)
     struct btv_server *s = calloc(1, sizeof *s);
     char err[512];
     struct vm_config cfg = { .ram_size = 16u << 20, .com1 = { .kind = SERIAL_NULL },
-                             .stop_on_exception = true, .tc_size = 8u << 20,
+                             .stop_on_exception = true, .strict_memory = true, .tc_size = 8u << 20,
                              .dump_path = dump_path, .append = "" };
     if (!s || !(s->vm = vm_create(&cfg, err, sizeof err))) {
         fprintf(stderr, "btv-difftest: cannot create the VM: %s\n", s ? err : "out of memory");

@@ -63,6 +63,7 @@ static inline int btfx_setup_tc(void **state, uint64_t tc_size)
     cfg.com1.kind = SERIAL_NULL;
     cfg.tc_size = tc_size;
     cfg.stop_on_exception = true;
+    cfg.strict_memory = true; /* nonexistent memory ends the run, with a message to check */
     struct btfx *fx = calloc(1, sizeof *fx);
     if (!fx)
         return -1;

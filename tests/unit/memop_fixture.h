@@ -39,6 +39,7 @@ static inline int mf_group_setup(void **state)
     if (!vm)
         return -1;
     vm->mem.memfd = -1;
+    vm->cfg.strict_memory = true; /* nonexistent memory stops the run: the tests check that */
     if (gmem_init(&vm->mem, 16u << 20, err, sizeof err) < 0) {
         print_error("gmem_init: %s\n", err);
         free(vm);

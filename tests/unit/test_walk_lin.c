@@ -297,6 +297,19 @@ static void test_paging_off(void **state)
     assert_false(gmem_read_lin(v, 0xfffffffeu, back, 4, false, &ev));
     assert_non_null(strstr(v->vm->exit_message, "read from nonexistent memory at 0xfffffffe"));
     v->vm->exit_reason = VMEXIT_NONE;
+    /* Without --strict-memory it is a PC bus: the bytes with nothing behind
+     * them read as 0xff and their writes are lost, the rest wraps to 0. */
+    v->vm->cfg.strict_memory = false;
+    assert_true(gmem_write_lin(v, 0xfffffffeu, src, 4, false, &ev));
+    assert_int_equal(wfx_rd32(v, 0) & 0xffff, 0xa4a3);
+    assert_true(gmem_read_lin(v, 0xfffffffeu, back, 4, false, &ev));
+    assert_int_equal(back[0], 0xff);
+    assert_int_equal(back[1], 0xff);
+    assert_int_equal(back[2], 0xa3);
+    assert_int_equal(back[3], 0xa4);
+    assert_int_equal(v->vm->exit_reason, VMEXIT_NONE);
+    assert_true(v->vm->warned_nonexistent);
+    v->vm->cfg.strict_memory = true;
 }
 
 int main(void)

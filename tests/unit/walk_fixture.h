@@ -82,6 +82,7 @@ static int wfx_group_setup(void **state)
     struct vm *vm = calloc(1, sizeof *vm);
     if (!vm)
         return -1;
+    vm->cfg.strict_memory = true; /* nonexistent memory stops the run: the tests check that */
     if (gmem_init(&vm->mem, WFX_RAM, err, sizeof err) < 0) {
         print_error("%s\n", err);
         free(vm);
