@@ -97,6 +97,19 @@ static int board_init_pci(struct vm *vm, const struct serial_config *com1, char 
     return pci_init(vm, err, errlen);
 }
 
+static int board_init_rtc(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
+{
+    (void)com1;
+    return rtc_init(vm, err, errlen);
+}
+
+static int board_init_i8042(struct vm *vm, const struct serial_config *com1, char *err,
+                            size_t errlen)
+{
+    (void)com1;
+    return i8042_init(vm, err, errlen);
+}
+
 /* The board's devices, in the order they are created. */
 static const struct board_device {
     const char *name;
@@ -109,6 +122,8 @@ static const struct board_device {
     { "isa-debug-exit", board_init_debugexit },
     { "com1", board_init_com1 },
     { "pci", board_init_pci },
+    { "rtc", board_init_rtc },       /* IRQ 8 */
+    { "i8042", board_init_i8042 },   /* IRQ 1; its reset line ends the run */
 };
 
 int board_init(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
@@ -134,6 +149,10 @@ void board_destroy(struct vm *vm)
     }
     free(vm->board.pit);
     vm->board.pit = NULL;
+    free(vm->board.rtc);
+    vm->board.rtc = NULL;
+    free(vm->board.i8042);
+    vm->board.i8042 = NULL;
     free(vm->board.pic);
     vm->board.pic = NULL;
 }

@@ -18,6 +18,8 @@ struct vm;
 struct uart;
 struct pic;
 struct pit;
+struct rtc;
+struct i8042;
 
 /* Where a serial port's bytes go (-serial). */
 enum serial_backend_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NULL };
@@ -34,6 +36,8 @@ struct board {
     struct pci_bus pci;     /* configuration mechanism #1 and the host bridge */
     struct pic *pic;        /* the 8259A pair at 0x20/0xa0, ELCR at 0x4d0 (devices/pic.h) */
     struct pit *pit;        /* the 8254 at 0x40-0x43 and port 0x61 (devices/pit.h) */
+    struct rtc *rtc;        /* the MC146818 RTC and CMOS RAM at 0x70/0x71, IRQ 8 (devices/rtc.h) */
+    struct i8042 *i8042;    /* the 8042 keyboard controller at 0x60/0x64, IRQ 1 (devices/i8042.h) */
     /* Host time in nanoseconds that time-driven devices (the PIT) read at
      * every access: board_clock_monotonic unless a test installs a fake. */
     uint64_t (*clock_ns)(struct vm *vm);
@@ -57,3 +61,5 @@ int port61_init(struct vm *vm, char *err, size_t errlen);     /* sysctl_port61.c
 int post_init(struct vm *vm, char *err, size_t errlen);       /* misc_ports.c: port 0x80 */
 int debugexit_init(struct vm *vm, char *err, size_t errlen);  /* debugexit.c: port 0xf4 */
 int pci_init(struct vm *vm, char *err, size_t errlen);        /* pci.c: ports 0xcf8-0xcff */
+int rtc_init(struct vm *vm, char *err, size_t errlen);        /* rtc.c: ports 0x70-0x71 */
+int i8042_init(struct vm *vm, char *err, size_t errlen);      /* i8042.c: ports 0x60, 0x64 */
