@@ -170,18 +170,21 @@ static bool direct_install(struct vcpu *v, const struct user_desc d[SREG_COUNT],
 /* The guest loaded a segment register itself while running directly (the
  * host CPU took the selector as one of its own): give it the guest's
  * meaning now (SDM Vol. 3A §5.10 checks through seg_load). */
-static void direct_sync_selectors(struct vcpu *v, const uint16_t expected[SREG_COUNT])
+static bool direct_sync_selectors(struct vcpu *v, const uint16_t expected[SREG_COUNT])
 {
     static const enum x86_sreg data[] = { SREG_DS, SREG_ES, SREG_FS, SREG_GS, SREG_SS };
+    bool changed = false;
     for (size_t i = 0; i < sizeof data / sizeof data[0]; i++) {
         enum x86_sreg s = data[i];
         uint16_t found = v->direct_sels[s];
         if (found == expected[s] || (found & 0xfffc) == 0)
             continue;
         struct event ev;
+        changed = true;
         if (!seg_load(v, s, found, &ev))
             run_raise(v, ev);
     }
+    return changed;
 }
 
 static void direct_soft_int(struct vcpu *v, uint8_t vector, uint8_t len)
@@ -348,6 +351,12 @@ void direct_run(struct vcpu *v)
     v->in_direct = true;
     de_enter(v, &f);
     v->in_direct = false;
-    direct_sync_selectors(v, sel);
+    /* A guest-loaded selector means the host ran with the host's own
+     * segment for it (e.g. glibc's `mov %ax, %gs` for TLS): a fault it caused
+     * is not the guest's.  With the guest's segment shadowed now, a memory
+     * fault simply restarts the instruction. */
+    bool resynced = direct_sync_selectors(v, sel);
+    if (resynced && v->host_fault.signo == SIGSEGV && v->vm->exit_reason == VMEXIT_NONE)
+        return;
     direct_handle_exit(v);
 }

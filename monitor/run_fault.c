@@ -89,11 +89,9 @@ static void run_code_write(struct vcpu *v, uint32_t pfn, uint64_t host_addr)
     tc_set_ephemeral(vm->tc, tb);
     struct exit_desc *x = (struct exit_desc *)(uintptr_t)bt_enter(v, tb->host);
     tc_set_ephemeral(vm->tc, NULL);
-    if (x->kind == EXIT_FAULT && v->host_fault.addr == host_addr && v->eip == k.eip)
-        vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "write to code page %#x keeps faulting at EIP %#x",
-                        pfn, v->eip);
-    else if (x->kind == EXIT_FAULT)
-        run_host_fault(v); /* e.g. rep stos reaching the next code page */
+    (void)host_addr;
+    if (x->kind == EXIT_FAULT)
+        run_host_fault(v); /* e.g. the page still wants its D bit, or rep stos reaching the next code page */
     else if (x->kind == EXIT_CALLOUT)
         run_callout(v, x);
     else if (x->kind == EXIT_RAISE)

@@ -169,6 +169,12 @@ static void sh_list_remove(struct shadow *s, uint32_t *head, uint32_t vpn, bool 
     }
 }
 
+static void sh_count_vmas(struct shadow *s, uint32_t gi, int delta)
+{
+    s->groups[gi].vmas = (uint32_t)((int)s->groups[gi].vmas + delta);
+    s->vmas = (uint32_t)((int)s->vmas + delta);
+}
+
 /* Forget vpn's mapping without touching the host (the caller does). */
 static void sh_forget(struct shadow *s, uint32_t vpn, struct sh_map *m)
 {
@@ -188,16 +194,13 @@ static void sh_forget(struct shadow *s, uint32_t vpn, struct sh_map *m)
         s->groups[vpn / SH_PER_GROUP].weaker_for_user--;
     m->pfn = SH_NONE;
     m->pt_pfn = SH_NONE;
-    s->groups[vpn / SH_PER_GROUP].live--;
+    struct sh_group *g = &s->groups[vpn / SH_PER_GROUP];
+    if (--g->live == 0)
+        sh_count_vmas(s, vpn / SH_PER_GROUP, -(int)g->vmas); /* nothing of the group is mapped any more */
     s->live--;
     STAT_INC(vm, sh_entries_dropped);
 }
 
-static void sh_count_vmas(struct shadow *s, uint32_t gi, int delta)
-{
-    s->groups[gi].vmas = (uint32_t)((int)s->groups[gi].vmas + delta);
-    s->vmas = (uint32_t)((int)s->vmas + delta);
-}
 
 static void sh_drop(struct shadow *s, uint32_t vpn)
 {
@@ -217,8 +220,7 @@ static void sh_drop_group(struct shadow *s, uint32_t gi)
         return;
     for (uint32_t i = 0; i < SH_PER_GROUP && g->live; i++)
         if (g->maps[i].pfn != SH_NONE)
-            sh_forget(s, gi * SH_PER_GROUP + i, &g->maps[i]);
-    sh_count_vmas(s, gi, -(int)g->vmas);
+            sh_forget(s, gi * SH_PER_GROUP + i, &g->maps[i]); /* the last one zeroes g->vmas */
     sh_host_unmap(s, gi * SH_PER_GROUP, SH_PER_GROUP);
 }
 
