@@ -146,6 +146,10 @@ bool direct_possible(struct vcpu *v)
      * are exact. */
     if (v->cpl != 3 || v->vm->cfg.no_direct_exec || (v->eflags & EFLAGS_VM) || vcpu_iopl(v) == 3)
         return false;
+    /* With CR0.TS or EM the guest expects #NM/#UD from x87/SIMD instructions
+     * (a lazily switched FPU); on the host they would just run: translate. */
+    if (v->cr0 & (CR0_TS | CR0_EM))
+        return false;
     struct user_desc d[SREG_COUNT];
     bool used[SREG_COUNT];
     return direct_prepare(v, direct_user_top(v), d, used);

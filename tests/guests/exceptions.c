@@ -130,5 +130,6 @@ void test_main(const struct rt_boot *boot)
     test_nm();
     ex_test_segments();
     ex_test_ring3();
+    ex_test_ring3_nm();
     ex_test_double_fault();
 }

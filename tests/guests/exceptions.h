@@ -21,4 +21,5 @@ void ex_expect_sdm(const char *qemu_gap, unsigned vector, uint32_t error, uint32
 
 void ex_test_segments(void);
 void ex_test_ring3(void);
+void ex_test_ring3_nm(void);
 void ex_test_double_fault(void);

@@ -64,6 +64,41 @@ void ex_test_ring3(void)
     }
 }
 
+/* x87 in ring 3 with CR0.TS set: #NM at the instruction (SDM Vol. 3A §2.5,
+ * Table 2-2) — a lazily switched FPU must trap in user code too. */
+uint32_t ring3_nm_at; /* written by the ring 3 asm: a global symbol */
+static struct rt_frame nm_seen;
+static unsigned nm_count;
+
+static void ring3_fpu_body(void)
+{
+    asm volatile(RT_TRY_BEGIN "movl $1f, ring3_nm_at\n1:\tfld1\n\tfstp %%st(0)" RT_TRY_END : : : "memory");
+}
+
+static void record_nm(struct rt_frame *f)
+{
+    nm_seen = *f;
+    nm_count++;
+    f->eip = rt_resume;
+    rt_resume = 0;
+}
+
+void ex_test_ring3_nm(void)
+{
+    uint32_t cr0;
+    asm volatile("movl %%cr0, %0" : "=r"(cr0));
+    asm volatile("movl %0, %%cr0" : : "r"(cr0 | 8u)); /* TS */
+    nm_count = 0;
+    rt_set_handler(7, record_nm);
+    rt_run_ring(SEL_UCODE, SEL_UDATA, ring3_fpu_body, 0x2);
+    rt_set_handler(7, 0);
+    asm volatile("clts");
+    rt_eq(nm_count, 1, "x87 at CPL 3 with CR0.TS: one exception");
+    rt_eq(nm_seen.vector, 7, "x87 at CPL 3 with CR0.TS: #NM");
+    rt_eq(nm_seen.eip, ring3_nm_at, "x87 at CPL 3 with CR0.TS: saved EIP is the instruction");
+    rt_eq(nm_seen.cs & 0xffff, SEL_UCODE, "x87 at CPL 3 with CR0.TS: saved CS");
+}
+
 void ex_test_double_fault(void)
 {
     uint64_t gp_gate = rt_idt[13];
