@@ -2,9 +2,10 @@
  * irq.c: external interrupts.
  *
  * Devices compute their state from the host's monotonic clock when they are
- * asked (the PIT counts from elapsed time), so the only thing that must
- * happen asynchronously is noticing that an interrupt is due.  One POSIX
- * timer (SIGALRM to this thread) is armed for the PIT's next output edge;
+ * asked (the PIT counts from elapsed time, the RTC's periodic interrupt
+ * too), so the only thing that must happen asynchronously is noticing that
+ * an interrupt is due.  One POSIX timer (SIGALRM to this thread) is armed
+ * for the earliest next event of the PIT and the RTC;
  * its signal stops the guest soon — in user code at once, in translated
  * code at the end of the current block (signals.c detaches the block's
  * exits) — and the run loop then calls irq_update() and irq_deliver().
@@ -31,6 +32,7 @@
 
 #include "devices/pic.h"
 #include "devices/pit.h"
+#include "devices/rtc.h"
 #include "monitor/cpu.h"
 #include "monitor/vm.h"
 
@@ -78,10 +80,17 @@ void irq_update(struct vm *vm)
     uint64_t now = vm->board.clock_ns(vm);
     vm->cpu.timer_pending = 0;
     vm->irq.armed_ns = vm->irq.armed_ns <= now ? UINT64_MAX : vm->irq.armed_ns; /* it fired */
+    uint64_t next = UINT64_MAX;
     if (vm->board.pit) {
         pit_advance(vm, now);
-        irq_arm(vm, pit_next_event_ns(vm, now));
+        next = pit_next_event_ns(vm, now);
     }
+    if (vm->board.rtc) {
+        rtc_advance(vm, now);
+        uint64_t rtc = rtc_next_event_ns(vm, now);
+        next = rtc < next ? rtc : next;
+    }
+    irq_arm(vm, next);
     vm->cpu.irq_pending = pic_has_interrupt(vm) ? EFLAGS_IF : 0;
 }
 
@@ -116,9 +125,13 @@ void irq_wait_halted(struct vcpu *v)
     if (pic_has_interrupt(vm))
         return;
     uint64_t now = vm->board.clock_ns(vm);
-    /* Only what can reach the CPU can wake it: the PIT on IRQ 0, terminal
-     * input on COM1's IRQ 4. */
+    /* Only what can reach the CPU can wake it: the PIT on IRQ 0, the RTC on
+     * IRQ 8, terminal input on COM1's IRQ 4. */
     uint64_t next = vm->board.pit && pic_irq_unmasked(vm, 0) ? pit_next_event_ns(vm, now) : UINT64_MAX;
+    if (vm->board.rtc && pic_irq_unmasked(vm, 8)) {
+        uint64_t rtc = rtc_next_event_ns(vm, now);
+        next = rtc < next ? rtc : next;
+    }
     bool input = vm->cfg.com1.kind == SERIAL_STDIO && pic_irq_unmasked(vm, 4);
     if (next == UINT64_MAX && !input) {
         vm_request_exit(vm, VMEXIT_HALTED_FOREVER, EXIT_STATUS_OK,

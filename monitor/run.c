@@ -92,6 +92,8 @@ bool run_callout(struct vcpu *v, const struct exit_desc *x)
     struct event ev = { 0 };
     /* emu_execute and emu_memop count the callout (co_* statistics). */
     enum emu_status st = x->callout_kind == CO_MEMOP ? emu_memop(v, x->insn, &ev) : emu_execute(v, x->insn, &ev);
+    if (x->callout_kind == CO_IO)
+        irq_update(v->vm); /* a device may have a new next event (e.g. RTC register C read) */
     if (st != EMU_EVENT)
         return false;
     run_raise(v, ev);
