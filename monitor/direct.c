@@ -239,46 +239,6 @@ static void direct_protection_fault(struct vcpu *v)
         run_raise(v, ev);
 }
 
-static void direct_page_fault(struct vcpu *v)
-{
-    const struct host_fault *hf = &v->host_fault;
-    if (hf->addr < GMEM_WINDOW_BASE || hf->addr >= GMEM_WINDOW_BASE + GMEM_WINDOW_SIZE) {
-        vm_request_exit(v->vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL,
-                        "user code faulted outside the guest window at %#llx (EIP %#x)",
-                        (unsigned long long)hf->addr, v->eip);
-        return;
-    }
-    uint32_t la = (uint32_t)(hf->addr - GMEM_WINDOW_BASE);
-    bool write = hf->err & PFEC_W;
-    if (!(v->cr0 & CR0_PG)) {
-        if (la < v->vm->mem.ram_size && write && tc_page_has_code(v->vm->tc, la / GMEM_PAGE_SIZE))
-            tc_invalidate_page(v->vm->tc, la / GMEM_PAGE_SIZE); /* then the write runs natively */
-        else
-            run_emulate_access(v);
-        return;
-    }
-    struct event ev;
-    uint32_t pa = 0;
-    switch (shadow_fault(v, la, write, &ev, &pa)) {
-    case SHADOW_FILLED:
-        return;
-    case SHADOW_GUEST_FAULT:
-        STAT_INC(v->vm, sh_true_page_faults);
-        run_raise(v, ev);
-        return;
-    case SHADOW_CODE_WRITE:
-        tc_invalidate_page(v->vm->tc, pa / GMEM_PAGE_SIZE);
-        return;
-    case SHADOW_TRACED_WRITE:
-        STAT_INC(v->vm, sh_trace_traps);
-        run_emulate_access(v);
-        return;
-    case SHADOW_MMIO:
-        run_emulate_access(v);
-        return;
-    }
-}
-
 /* What stopped the guest's user code, as the guest must see it. */
 static void direct_handle_exit(struct vcpu *v)
 {
@@ -319,7 +279,7 @@ static void direct_handle_exit(struct vcpu *v)
         break;
     case SIGSEGV:
         if (hf->trapno == VEC_PF) {
-            direct_page_fault(v);
+            run_window_fault(v, true);
             return;
         }
         if (hf->trapno == VEC_GP || hf->trapno == VEC_NP || hf->trapno == VEC_SS || hf->trapno == VEC_TS) {

@@ -109,7 +109,18 @@ static void run_non_ram(struct vcpu *v, uint64_t pa, bool write)
     run_emulate_access(v);
 }
 
-static void run_paged_fault(struct vcpu *v, uint32_t la, bool write, uint64_t host_addr)
+/* A write to a page holding translated code.  Translated code runs the
+ * writing instruction once from a one-off translation; user code simply
+ * runs it again natively once the page's translations are gone. */
+static void run_code_page_write(struct vcpu *v, uint32_t pfn, uint64_t host_addr, bool direct)
+{
+    if (direct)
+        tc_invalidate_page(v->vm->tc, pfn);
+    else
+        run_code_write(v, pfn, host_addr);
+}
+
+static void run_paged_fault(struct vcpu *v, uint32_t la, bool write, uint64_t host_addr, bool direct)
 {
     struct event ev;
     uint32_t pa = 0;
@@ -121,7 +132,7 @@ static void run_paged_fault(struct vcpu *v, uint32_t la, bool write, uint64_t ho
         run_raise(v, ev);
         return;
     case SHADOW_CODE_WRITE:
-        run_code_write(v, pa / GMEM_PAGE_SIZE, host_addr);
+        run_code_page_write(v, pa / GMEM_PAGE_SIZE, host_addr, direct);
         return;
     case SHADOW_TRACED_WRITE:
         STAT_INC(v->vm, sh_trace_traps);
@@ -151,23 +162,28 @@ static void run_outside_window(struct vcpu *v)
         run_raise(v, ev);
 }
 
-static void run_window_fault(struct vcpu *v)
+void run_window_fault(struct vcpu *v, bool direct)
 {
     const struct host_fault *hf = &v->host_fault;
     struct vm *vm = v->vm;
     uint64_t host_addr = hf->addr;
     bool write = hf->err & PFEC_W;
     if (host_addr < GMEM_WINDOW_BASE || host_addr >= GMEM_WINDOW_BASE + GMEM_WINDOW_SIZE) {
-        run_outside_window(v);
+        if (direct)
+            vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL,
+                            "user code faulted outside the guest window at %#llx (EIP %#x)",
+                            (unsigned long long)host_addr, v->eip);
+        else
+            run_outside_window(v);
         return;
     }
     uint32_t la = (uint32_t)(host_addr - GMEM_WINDOW_BASE);
     if (v->cr0 & CR0_PG) {
-        run_paged_fault(v, la, write, host_addr);
+        run_paged_fault(v, la, write, host_addr, direct);
         return;
     }
     if (la < vm->mem.ram_size && write && tc_page_has_code(vm->tc, la / GMEM_PAGE_SIZE)) {
-        run_code_write(v, la / GMEM_PAGE_SIZE, host_addr);
+        run_code_page_write(v, la / GMEM_PAGE_SIZE, host_addr, direct);
         return;
     }
     if (la >= vm->mem.ram_size) {
@@ -183,7 +199,7 @@ void run_host_fault(struct vcpu *v)
     const struct host_fault *hf = &v->host_fault;
     switch (hf->trapno) {
     case VEC_PF:
-        run_window_fault(v);
+        run_window_fault(v, false);
         return;
     case VEC_DE: case VEC_UD: case VEC_NM: case VEC_MF: case VEC_XM:
         run_raise(v, event_fault((uint8_t)hf->trapno, false, 0));

@@ -24,3 +24,6 @@ bool run_decode_current(struct vcpu *v, struct decoded_insn *d, uint32_t *pa);
 /* Emulate the instruction at CS:EIP, whose memory access trapped (device,
  * traced page table, truncated segment); retranslate it if it keeps trapping. */
 void run_emulate_access(struct vcpu *v);
+/* A host page fault on the guest window (v->host_fault), from translated
+ * code or from user code running directly (`direct`). */
+void run_window_fault(struct vcpu *v, bool direct);
