@@ -16,6 +16,7 @@
 # the guest did not finish its checks) shows as "failed" with the reason
 # below the table.
 set -u
+. "$(dirname "$0")/lib.sh"
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
   echo "usage: $0 BTVISOR [QEMU|none]" >&2
@@ -51,35 +52,7 @@ run_vmm() {
 
 # median NAME MEASURE: median of the "bench MEASURE <cycles>" lines.
 median() {
-  awk -v m="$2" '$1 == "bench" && $2 == m { print $3 }' "$work/$1.out" | sort -n |
-    awk '{ v[NR] = $1 } END {
-           if (NR == 0) print "-";
-           else if (NR % 2) print v[(NR + 1) / 2];
-           else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# The TSC rate: the kernel's own calibration when it is readable, else the
-# nominal frequency in the model name (constant_tsc runs at it), else cpu MHz.
-tsc_mhz() {
-  local khz mhz
-  if [ -r /sys/devices/system/cpu/cpu0/tsc_freq_khz ]; then
-    khz=$(cat /sys/devices/system/cpu/cpu0/tsc_freq_khz)
-    echo "$((khz / 1000)) (sysfs tsc_freq_khz)"
-    return
-  fi
-  mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Refined TSC clocksource calibration: \([0-9.]*\) MHz.*/\1/p' | tail -n1)
-  [ -z "$mhz" ] && mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | tail -n1)
-  if [ -n "$mhz" ]; then
-    echo "$mhz (kernel TSC calibration)"
-    return
-  fi
-  mhz=$(sed -n 's/^model name.*@ *\([0-9.]*\)GHz.*/\1/p' /proc/cpuinfo | head -n1)
-  if [ -n "$mhz" ]; then
-    awk -v g="$mhz" 'BEGIN { printf "%.0f (nominal, model name)\n", g * 1000 }'
-    return
-  fi
-  mhz=$(sed -n 's/^cpu MHz[^:]*: *\([0-9.]*\).*/\1/p' /proc/cpuinfo | head -n1)
-  echo "${mhz:-unknown} (cpu MHz)"
+  awk -v m="$2" '$1 == "bench" && $2 == m { print $3 }' "$work/$1.out" | bench_median
 }
 
 run_vmm btvisor "$btvisor" -kernel "$kernel" -serial stdio -m 64M
@@ -102,7 +75,7 @@ for m in $measures; do
   printf '%-18s %14s %14s %8s\n' "$m" "$b" "$q" "$ratio"
 done
 echo "cycles per operation, median of the runs; ratio = btvisor / qemu-tcg"
-echo "host TSC MHz: $(tsc_mhz)"
+echo "host TSC MHz: $(bench_tsc_mhz)"
 echo "guest: $kernel"
 for name in btvisor qemu; do
   if [ -s "$work/$name.err" ]; then
