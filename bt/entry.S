@@ -21,48 +21,23 @@
  * guest state; it resumes at bt_resume with RSP = v->host_rsp and RAX = the
  * descriptor, which unwinds bt_enter's frame the same way.
  */
-#include "monitor/vcpu_abi.h"
+#include "bt/world_switch.h"
 
 /* CF PF AF ZF SF OF and DF: the flags that live in the host RFLAGS. */
 #define HOST_LIVE_FLAGS 0xcd5
-
-/* Keep the guest's x87/SSE registers in the vCPU and give the monitor a
- * clean x87 stack (the host ABI wants it empty) and its control words. */
-#define SAVE_GUEST_FPU \
-    fxsave64 VCPU_FPU(%r15); \
-    fninit; \
-    ldmxcsr VCPU_HOST_MXCSR(%r15); \
-    fldcw VCPU_HOST_FCW(%r15)
 
     .text
     .globl bt_enter
     .type bt_enter, @function
 bt_enter:
-    push %rbx
-    push %rbp
-    push %r12
-    push %r13
-    push %r14
-    push %r15
-    sub $8, %rsp                    /* keep the monitor stack 16-byte aligned */
-    mov %rdi, %r15
-    mov %rsp, VCPU_HOST_RSP(%r15)
-    stmxcsr VCPU_HOST_MXCSR(%r15)
-    fnstcw VCPU_HOST_FCW(%r15)
-    fxrstor64 VCPU_FPU(%r15)        /* the guest's x87/SSE registers */
+    ENTER_FROM_MONITOR
     mov %rsi, %r14
     mov VCPU_EFLAGS(%r15), %eax
     and $HOST_LIVE_FLAGS, %eax
     or $0x202, %eax                 /* bit 1 is fixed; host IF stays set in user mode */
     push %rax
     popfq
-    mov VCPU_GPR+0(%r15), %eax
-    mov VCPU_GPR+4(%r15), %ecx
-    mov VCPU_GPR+8(%r15), %edx
-    mov VCPU_GPR+12(%r15), %ebx
-    mov VCPU_GPR+20(%r15), %ebp
-    mov VCPU_GPR+24(%r15), %esi
-    mov VCPU_GPR+28(%r15), %edi
+    LOAD_GUEST_GPRS_BUT_ESP
     mov VCPU_GPR+16(%r15), %esp     /* a 32-bit write zero-extends into RSP */
     jmp *%r14
     .size bt_enter, .-bt_enter
@@ -89,28 +64,14 @@ bt_exit_begin:
     cld                             /* the host ABI wants DF clear */
     mov %r14, VCPU_EXIT_DESC(%r15)
     mov %r14, %rax
-    add $8, %rsp
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %rbp
-    pop %rbx
-    ret
+    RETURN_TO_MONITOR
 bt_exit_end:
 
     .globl bt_resume
     .type bt_resume, @function
 bt_resume:
     SAVE_GUEST_FPU                  /* sigreturn restored the guest's FPU state */
-    add $8, %rsp
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %rbp
-    pop %rbx
-    ret
+    RETURN_TO_MONITOR
     .size bt_resume, .-bt_resume
 
     .section .note.GNU-stack,"",@progbits

@@ -16,24 +16,13 @@
  * has no DS/ES) and puts the monitor's TLS back: FS = null and the FS base
  * kept in signals_host_fsbase.
  */
-#include "monitor/vcpu_abi.h"
+#include "bt/world_switch.h"
 
     .text
     .globl de_enter
     .type de_enter, @function
 de_enter:
-    push %rbx
-    push %rbp
-    push %r12
-    push %r13
-    push %r14
-    push %r15
-    sub $8, %rsp
-    mov %rdi, %r15
-    mov %rsp, VCPU_HOST_RSP(%r15)
-    stmxcsr VCPU_HOST_MXCSR(%r15)
-    fnstcw VCPU_HOST_FCW(%r15)
-    fxrstor64 VCPU_FPU(%r15)
+    ENTER_FROM_MONITOR
     mov %rsi, %r14
     pushq 32(%r14)                  /* SS */
     pushq 24(%r14)                  /* ESP */
@@ -48,13 +37,7 @@ de_enter:
     mov %eax, %fs
     movzwl 46(%r14), %eax
     mov %eax, %gs
-    mov VCPU_GPR+0(%r15), %eax
-    mov VCPU_GPR+4(%r15), %ecx
-    mov VCPU_GPR+8(%r15), %edx
-    mov VCPU_GPR+12(%r15), %ebx
-    mov VCPU_GPR+20(%r15), %ebp
-    mov VCPU_GPR+24(%r15), %esi
-    mov VCPU_GPR+28(%r15), %edi
+    LOAD_GUEST_GPRS_BUT_ESP
     iretq
     .size de_enter, .-de_enter
 
