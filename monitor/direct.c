@@ -251,7 +251,10 @@ static void direct_handle_exit(struct vcpu *v)
         direct_syscall(v);
         return;
     case SIGALRM:
-        return; /* the run loop takes the interrupt */
+    case SIGTERM:
+    case SIGINT:
+    case SIGHUP:
+        return; /* the run loop takes the interrupt, or stops */
     case SIGILL:
         run_raise(v, event_ud());
         return;

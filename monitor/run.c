@@ -176,6 +176,11 @@ void vm_run(struct vm *vm)
     irq_update(vm);
     while (vm->exit_reason == VMEXIT_NONE) {
         if (v->timer_pending || (++polls & 1023) == 0) {
+            if (v->host_stop) {
+                vm_request_exit(vm, VMEXIT_ERROR, 128 + v->host_stop, "stopped by host signal %d at guest EIP %#x",
+                                v->host_stop, v->eip);
+                break;
+            }
             board_poll(vm);
             irq_update(vm);
         }

@@ -156,12 +156,17 @@ void signals_handle(int signo, siginfo_t *si, void *ucv, const uint16_t *sels)
     greg_t *g = uc->uc_mcontext.gregs;
     struct vcpu *v = signals_running_vcpu;
     uint16_t cs = (uint16_t)g[REG_CSGSFS];
+    bool stop = signo == SIGTERM || signo == SIGINT || signo == SIGHUP;
+    if (stop && v)
+        v->host_stop = signo; /* the run loop ends the run cleanly (terminal restored, statistics) */
+    if ((signo == SIGALRM || stop) && v)
+        v->timer_pending = 1; /* the run loop looks at it at the next boundary */
     if (v && v->in_direct && cs != signals_host_cs) {
         signals_from_direct(v, signo, si, uc, sels);
         return;
     }
-    if (signo == SIGALRM && v)
-        v->timer_pending = 1; /* the run loop brings the devices up to date */
+    if (stop)
+        signo = SIGALRM; /* from here on handled like the timer: leave guest code soon */
     if (v && v->vm->tc && tc_in_arena(v->vm->tc, (uintptr_t)g[REG_RIP])) {
         if (signo == SIGALRM) {
             /* Make translated code return to the run loop soon: the current
@@ -225,7 +230,7 @@ int signals_install(char *err, size_t errlen)
     /* A closed pipe on the serial output is an error the UART reports, not
      * a reason to die before the terminal is restored. */
     signal(SIGPIPE, SIG_IGN);
-    static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGALRM };
+    static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGALRM, SIGTERM, SIGINT, SIGHUP };
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         if (sigaction(sigs[i], &sa, NULL) != 0) {
             snprintf(err, errlen, "cannot install the handler for signal %d", sigs[i]);

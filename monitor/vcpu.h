@@ -157,6 +157,7 @@ struct vcpu {
     struct event pending;     /* exception waiting to be delivered at the next boundary */
     bool halted;              /* in hlt, waiting for an interrupt */
     volatile int timer_pending; /* the host timer fired: devices need irq_update() */
+    volatile int host_stop;   /* SIGTERM/SIGINT/SIGHUP arrived: stop the run cleanly */
     uint32_t interrupt_shadow;/* nonzero: block interrupts for one instruction (sti, mov ss) */
 };
 
