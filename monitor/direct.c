@@ -55,6 +55,24 @@ static uint16_t direct_selector(enum x86_sreg s)
     return (uint16_t)(((DIRECT_LDT_FIRST + (unsigned)s) << 3) | 4 | 3); /* LDT, RPL 3 */
 }
 
+/* Can user code reach anything through this page-directory entry?  Both
+ * levels must allow user access (SDM Vol. 3A §4.6), and kernels set U/S in
+ * the directory entries of tables that hold only supervisor pages (Linux's
+ * fixmap), so the table itself is looked at. */
+static bool direct_pde_reaches_user(struct vcpu *v, uint32_t pde)
+{
+    if ((pde & (PTE_P | PTE_US)) != (PTE_P | PTE_US))
+        return false;
+    if ((pde & PTE_PS) && (v->cr4 & CR4_PSE))
+        return true;
+    uint32_t pt[1024];
+    gmem_read_phys(v->vm, pde & PTE_FRAME_4K, pt, sizeof pt);
+    for (int i = 0; i < 1024; i++)
+        if ((pt[i] & (PTE_P | PTE_US)) == (PTE_P | PTE_US))
+            return true;
+    return false;
+}
+
 /* The exclusive top of what user code may reach, for truncating its
  * segments: the start of the first present, supervisor-only page-directory
  * entry above every present user entry (the kernel half: 0xC0000000 for a
@@ -74,11 +92,11 @@ static uint64_t direct_user_top(struct vcpu *v)
     gmem_read_phys(v->vm, v->cr3 & PTE_FRAME_4K, pd, sizeof pd);
     int highest_user = -1;
     for (int i = 1023; i >= 0 && highest_user < 0; i--)
-        if ((pd[i] & (PTE_P | PTE_US)) == (PTE_P | PTE_US))
+        if (direct_pde_reaches_user(v, pd[i]))
             highest_user = i;
     uint64_t top = cap;
     for (int i = highest_user + 1; i < 1024; i++)
-        if ((pd[i] & (PTE_P | PTE_US)) == PTE_P) {
+        if ((pd[i] & PTE_P) && !direct_pde_reaches_user(v, pd[i])) {
             top = (uint64_t)i << 22;
             break;
         }

@@ -61,6 +61,10 @@
     X(mmu, sh_cr3_switches, "CR3 loads")                                                \
     X(mmu, sh_entries_kept, "shadow groups kept across CR3 loads (same PDE)")           \
     X(mmu, sh_entries_dropped, "shadow mappings dropped (CR3, invlpg, tracing, evict)") \
+    X(mmu, sh_drops_cr3, "of the drops: groups whose PDE differs after a CR3 load")    \
+    X(mmu, sh_drops_invlpg, "of the drops: invlpg")                                     \
+    X(mmu, sh_drops_traced, "of the drops: page-table and directory writes")            \
+    X(mmu, sh_drops_user, "of the drops: supervisor pages hidden from user mode")      \
     X(mmu, sh_mappings_live, "host mappings live in the guest window (at exit)")        \
     X(mmu, sh_evictions, "shadow evictions to stay within the mapping budget")
 

@@ -448,9 +448,13 @@ void mmu_cr0_written(struct vcpu *v, uint32_t old_cr0)
     tc_ibl_forget_all(v->vm->tc); /* linear addresses now mean something else */
 }
 
+/* Only PSE changes what the page tables mean.  Toggling PGE flushes the
+ * TLB's global entries (Linux's global flush), but the shadow is no TLB: it
+ * never holds a translation the guest tables no longer give (tracing drops
+ * those at once), so there is nothing to flush. */
 void mmu_cr4_written(struct vcpu *v, uint32_t old_cr4)
 {
-    if ((old_cr4 ^ v->cr4) & (CR4_PSE | CR4_PGE))
+    if ((old_cr4 ^ v->cr4) & CR4_PSE)
         shadow_flush(v->vm);
 }
 
@@ -462,6 +466,7 @@ void mmu_cr3_written(struct vcpu *v, uint32_t old_cr3)
         return;
     s->pd_gen++;
     uint32_t old_pd = old_cr3 & PTE_FRAME_4K, new_pd = v->cr3 & PTE_FRAME_4K;
+    uint32_t live_before = s->live;
     for (uint32_t gi = 0; gi < SH_GROUPS; gi++) {
         if (s->groups[gi].live == 0)
             continue;
@@ -474,6 +479,7 @@ void mmu_cr3_written(struct vcpu *v, uint32_t old_cr3)
         else
             STAT_INC(v->vm, sh_entries_kept);
     }
+    STAT_ADD(v->vm, sh_drops_cr3, live_before - s->live);
     uint32_t old_pfn = s->pd_pfn;
     s->pd_pfn = new_pd >> 12;
     if (old_pfn != s->pd_pfn) {
@@ -488,12 +494,12 @@ void mmu_invlpg(struct vcpu *v, uint32_t la)
     if (!s || !s->paging)
         return;
     struct sh_map *m = sh_entry(s, la >> 12);
-    if (m && m->pfn != SH_NONE && (m->rights & SM_LARGE)) {
-        /* A 4 MiB translation covers the whole group (SDM Vol. 3A §4.10.4.1). */
-        sh_drop_group(s, la >> 22);
-        return;
-    }
-    sh_drop(s, la >> 12);
+    uint32_t live_before = s->live;
+    if (m && m->pfn != SH_NONE && (m->rights & SM_LARGE))
+        sh_drop_group(s, la >> 22); /* a 4 MiB translation covers the whole group (SDM Vol. 3A §4.10.4.1) */
+    else
+        sh_drop(s, la >> 12);
+    STAT_ADD(v->vm, sh_drops_invlpg, live_before - s->live);
 }
 
 void shadow_set_privilege(struct vcpu *v, unsigned cpl, uint64_t user_top)
@@ -507,6 +513,7 @@ void shadow_set_privilege(struct vcpu *v, unsigned cpl, uint64_t user_top)
     if (!s->paging || !user)
         return; /* supervisor rights include user rights: upgrades happen on faults */
     uint32_t groups = (uint32_t)((user_top + (4ull << 20) - 1) >> 22);
+    uint32_t live_before = s->live;
     for (uint32_t gi = 0; gi < groups && gi < SH_GROUPS; gi++) {
         struct sh_group *g = &s->groups[gi];
         if (g->weaker_for_user == 0)
@@ -521,6 +528,7 @@ void shadow_set_privilege(struct vcpu *v, unsigned cpl, uint64_t user_top)
                 sh_apply_prot(s, gi * SH_PER_GROUP + i, m);
         }
     }
+    STAT_ADD(v->vm, sh_drops_user, live_before - s->live);
 }
 
 void shadow_notify_phys_write(struct vm *vm, uint64_t pa, uint64_t len)
@@ -528,6 +536,7 @@ void shadow_notify_phys_write(struct vm *vm, uint64_t pa, uint64_t len)
     struct shadow *s = sh_of(vm);
     if (!s || !s->paging || len == 0)
         return;
+    uint32_t live_before = s->live;
     for (uint64_t p = pa & ~0xfffull; p < pa + len; p += 4096) {
         uint32_t pfn = (uint32_t)(p >> 12);
         uint64_t lo = p > pa ? 0 : pa - p, hi = pa + len - p > 4096 ? 4096 : pa + len - p;
@@ -546,6 +555,7 @@ void shadow_notify_phys_write(struct vm *vm, uint64_t pa, uint64_t len)
             vpn = next;
         }
     }
+    STAT_ADD(vm, sh_drops_traced, live_before - s->live);
 }
 
 uint32_t shadow_pd_generation(const struct vm *vm)
