@@ -11,6 +11,8 @@
  *   IA32_TSC (10h)           read: host TSC + offset; write: sets the offset
  *   IA32_APIC_BASE (1Bh)     base and enable bit stored, BSP flag read-only
  *   IA32_BIOS_SIGN_ID (8Bh)  reads 0 (no microcode update), writes ignored
+ *   IA32_PLATFORM_ID (17h)   reads 0 (platform 0: what microcode loaders
+ *                            read on family 6), read-only
  *   IA32_MTRRCAP (FEh)       reads 0 (no MTRRs), read-only
  *   IA32_SYSENTER_CS/ESP/EIP (174h-176h)  stored (32 bits)
  *   IA32_MISC_ENABLE (1A0h)  stored
@@ -26,6 +28,7 @@
 #define MSR_IA32_TSC 0x10u
 #define MSR_IA32_APIC_BASE 0x1bu
 #define MSR_IA32_BIOS_SIGN_ID 0x8bu
+#define MSR_IA32_PLATFORM_ID 0x17u
 #define MSR_IA32_MTRRCAP 0xfeu
 #define MSR_IA32_SYSENTER_CS 0x174u
 #define MSR_IA32_SYSENTER_ESP 0x175u
@@ -49,6 +52,7 @@ bool msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
     case MSR_IA32_TSC: *value = msr_guest_tsc(v); return true;
     case MSR_IA32_APIC_BASE: *value = v->apic_base; return true;
     case MSR_IA32_BIOS_SIGN_ID: *value = 0; return true;
+    case MSR_IA32_PLATFORM_ID: *value = 0; return true;
     case MSR_IA32_MTRRCAP: *value = 0; return true;
     case MSR_IA32_SYSENTER_CS: *value = v->sysenter_cs; return true;
     case MSR_IA32_SYSENTER_ESP: *value = v->sysenter_esp; return true;

@@ -278,6 +278,7 @@ static void test_msr_round_trips(void **state)
     assert_int_equal(rdmsr_ok(v, 0xfe), 0);
     wrmsr_ok(v, 0x8b, 0);
     assert_int_equal(rdmsr_ok(v, 0x8b), 0);
+    assert_int_equal(rdmsr_ok(v, 0x17), 0); /* platform ID */
     /* APIC base: the BSP flag is read-only. */
     v->apic_base = 0xfee00100;
     wrmsr_ok(v, 0x1b, 0xfed00800);
@@ -295,6 +296,7 @@ static void test_msr_gp(void **state)
     wrmsr_gp(v, 0x277, 0x0007040600070408ull); /* type 8 does not exist */
     assert_int_equal(v->pat, 0x0007040600070406ull);
     wrmsr_gp(v, 0xfe, 0);                      /* MTRRCAP is read-only */
+    wrmsr_gp(v, 0x17, 0);                      /* so is the platform ID */
     wrmsr_gp(v, 0x1b, 0xfee00001);             /* reserved APIC base bits */
     wrmsr_gp(v, 0x1b, 0x1fee00000ull);
     wrmsr_gp(v, 0x1234, 0);
