@@ -69,6 +69,14 @@ static void bt_dispatch_rule(struct bt_ctx *c)
     case RULE_CALL: bt_rule_call(c); break;
     case RULE_RET: bt_rule_ret(c); break;
     case RULE_UD: bt_exit_raise(c, VEC_UD, EV_FAULT, c->d->eip); break;
+    case RULE_RDTSC:
+        /* At CPL 0 CR4.TSD cannot fault it; with no TSC offset the host's
+         * counter is the guest's (Linux calibrates it in tight loops). */
+        if ((c->tb->key.mode & (TB_MODE_CPL_MASK | TB_MODE_TSC_OFFSET)) == 0)
+            bt_rule_copy(c);
+        else
+            bt_exit_callout(c);
+        break;
     case RULE_CALLOUT:
     case RULE_DEFAULT: bt_exit_callout(c); break;
     }

@@ -65,7 +65,7 @@ static const struct rule_row classify_rows[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
     ROW(SLDT, CALLOUT, SYSTEM), ROW(STR, CALLOUT, SYSTEM), ROW(SMSW, CALLOUT, SYSTEM),
     ROW(LMSW, CALLOUT, SYSTEM), ROW(CLTS, CALLOUT, SYSTEM), ROW(INVLPG, CALLOUT, SYSTEM),
     ROW(INVD, CALLOUT, SYSTEM), ROW(WBINVD, CALLOUT, SYSTEM),
-    ROW(RDTSC, CALLOUT, OTHER), ROW(RDTSCP, CALLOUT, OTHER), ROW(RDPMC, CALLOUT, OTHER),
+    ROW(RDTSC, RDTSC, OTHER), ROW(RDTSCP, CALLOUT, OTHER), ROW(RDPMC, CALLOUT, OTHER),
     ROW(CPUID, CALLOUT, CPUID),
     ROW(RDMSR, CALLOUT, MSR), ROW(WRMSR, CALLOUT, MSR),
     ROW(HLT, CALLOUT, HLT),
@@ -177,7 +177,7 @@ const char *classify_rule_name(enum bt_rule r)
         [RULE_PUSHF] = "pushf", [RULE_POPF] = "popf", [RULE_CLI] = "cli", [RULE_STI] = "sti",
         [RULE_STRING] = "string", [RULE_XLAT] = "xlat", [RULE_JMP] = "jmp", [RULE_JCC] = "jcc",
         [RULE_LOOP] = "loop", [RULE_CALL] = "call", [RULE_RET] = "ret",
-        [RULE_CALLOUT] = "callout", [RULE_UD] = "raise-ud",
+        [RULE_CALLOUT] = "callout", [RULE_UD] = "raise-ud", [RULE_RDTSC] = "rdtsc",
     };
     return (unsigned)r < sizeof names / sizeof names[0] && names[r] ? names[r] : "?";
 }

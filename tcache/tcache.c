@@ -197,6 +197,8 @@ bool tc_current_key(struct vcpu *v, struct tb_key *out, struct event *ev)
     for (int s = 0; s < SREG_COUNT; s++)
         if (!vcpu_seg_unrestricted(v, (enum x86_sreg)s))
             k.mode |= TB_MODE_CHECK(s);
+    if (v->tsc_offset != 0)
+        k.mode |= TB_MODE_TSC_OFFSET;
     uint32_t pa;
     if (!shadow_fetch_pa(v, k.cs_base + k.eip, false, &pa, ev))
         return false;

@@ -34,6 +34,7 @@ struct event;
 #define TB_MODE_CR0_TS   0x20u  /* CR0.TS: x87/SIMD instructions raise #NM */
 #define TB_MODE_CR0_EM   0x40u  /* CR0.EM: x87 raises #NM, SIMD raises #UD */
 #define TB_MODE_CR0_MP   0x80u  /* CR0.MP: wait/fwait raises #NM when TS is set */
+#define TB_MODE_TSC_OFFSET 0x4000u /* the guest's TSC differs from the host's (rdtsc is a callout) */
 #define TB_MODE_CHECK_SHIFT 8   /* bits 8..13: segment s (enum x86_sreg) needs inline limit/type checks */
 #define TB_MODE_CHECK(s) (1u << (TB_MODE_CHECK_SHIFT + (s)))
 

@@ -238,7 +238,7 @@ static void test_system(void **state)
         CASE("cpuid", CALLOUT, CO_CPUID, 0x0f, 0xa2),
         CASE("rdmsr", CALLOUT, CO_MSR, 0x0f, 0x32),
         CASE("wrmsr", CALLOUT, CO_MSR, 0x0f, 0x30),
-        CASE("rdtsc", CALLOUT, OTH, 0x0f, 0x31),
+        CASE("rdtsc", RDTSC, OTH, 0x0f, 0x31), /* native at CPL 0 without a TSC offset */
         CASE("rdpmc", CALLOUT, OTH, 0x0f, 0x33),
         CASE("sysenter", CALLOUT, FAR, 0x0f, 0x34),
         CASE("sysexit", CALLOUT, FAR, 0x0f, 0x35),
