@@ -23,23 +23,6 @@
 #include "loader/linuximage.h"
 #include "loader/mbimage.h"
 
-/* Read exactly len bytes (short reads are retried); returns 0 or an errno. */
-static int linux_file_read_all(int fd, uint8_t *buf, size_t len)
-{
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = read(fd, buf + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return errno;
-        if (n == 0)
-            return EIO; /* the file shrank while we read it */
-        done += (size_t)n;
-    }
-    return 0;
-}
-
 /* Refuse what fstat shows cannot be loaded. */
 static int linux_file_check_stat(const struct linux_file *f, const char *what,
                                  const struct stat *st, uint64_t max_size, char *err,
@@ -71,7 +54,7 @@ static int linux_file_read_fd(struct linux_file *f, int fd, const char *what, ui
     f->data = malloc(f->size);
     if (!f->data)
         return mb_fail(err, errlen, "cannot read %s '%s': %s", what, f->path, strerror(ENOMEM));
-    int e = linux_file_read_all(fd, f->data, f->size);
+    int e = loader_read_all(fd, f->data, f->size);
     if (e) {
         linux_file_free(f);
         return mb_fail(err, errlen, "cannot read %s '%s': %s", what, f->path, strerror(e));

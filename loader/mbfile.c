@@ -21,8 +21,7 @@
 
 #include "loader/mbimage.h"
 
-/* Read exactly len bytes (short reads are retried); returns 0 or an errno. */
-static int mb_file_read_all(int fd, uint8_t *buf, size_t len)
+int loader_read_all(int fd, uint8_t *buf, size_t len)
 {
     size_t done = 0;
     while (done < len) {
@@ -77,7 +76,7 @@ int mb_file_read(struct mb_image *img, char *err, size_t errlen)
         close(fd);
         return mb_fail(err, errlen, "cannot read kernel '%s': %s", img->path, strerror(ENOMEM));
     }
-    int e = mb_file_read_all(fd, img->data, img->size);
+    int e = loader_read_all(fd, img->data, img->size);
     close(fd);
     if (e) {
         mb_file_free(img);

@@ -92,6 +92,9 @@ static inline uint32_t mb_get32(const uint8_t *p)
 const char *mb_format_size(uint64_t bytes, char *buf, size_t buflen);
 
 int mb_file_read(struct mb_image *img, char *err, size_t errlen);
+/* Read exactly len bytes from fd (short reads are retried); returns 0 or an
+ * errno.  Shared by the Multiboot and Linux loaders (mbfile.c). */
+int loader_read_all(int fd, uint8_t *buf, size_t len);
 void mb_file_free(struct mb_image *img);
 int mb_header_find(struct mb_image *img, char *err, size_t errlen);
 int elf32_collect(struct mb_image *img, char *err, size_t errlen);
