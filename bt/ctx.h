@@ -53,6 +53,8 @@ void bt_exit_callout(struct bt_ctx *c);      /* emulate c->d in the monitor */
 void bt_exit_raise(struct bt_ctx *c, uint8_t vector, uint8_t event_kind, uint32_t eip);
 
 /* rule_mem.c: operands on guest memory. */
+enum x86_sreg bt_sreg_of(ZydisRegister r);            /* segment register number of a Zydis one */
+bool bt_seg_base_zero(const struct bt_ctx *c, enum x86_sreg s); /* base 0 by the block key */
 bool bt_guest_mem(struct bt_ctx *c, const ZydisDecodedOperand *op, int32_t esp_bias, ZydisEncoderOperand *out);
 /* gs-rebased operand for s:[base + disp] (checked when the key says so). */
 ZydisEncoderOperand bt_seg_mem_at(struct bt_ctx *c, enum x86_sreg s, ZydisRegister base, int32_t disp,

@@ -19,7 +19,7 @@
 
 #include "bt/ctx.h"
 
-static enum x86_sreg bt_sreg_of(ZydisRegister r)
+enum x86_sreg bt_sreg_of(ZydisRegister r)
 {
     switch (r) {
     case ZYDIS_REGISTER_ES: return SREG_ES;
@@ -32,7 +32,7 @@ static enum x86_sreg bt_sreg_of(ZydisRegister r)
 }
 
 /* Is segment s known (by the block key) to have base 0? */
-static bool bt_seg_base_zero(const struct bt_ctx *c, enum x86_sreg s)
+bool bt_seg_base_zero(const struct bt_ctx *c, enum x86_sreg s)
 {
     if (s == SREG_CS)
         return c->tb->key.cs_base == 0;

@@ -24,14 +24,7 @@ static enum x86_sreg bt_string_src_seg(const struct decoded_insn *d)
         const ZydisDecodedOperand *op = &d->op[i];
         if (op->type == ZYDIS_OPERAND_TYPE_MEMORY &&
             (op->mem.base == ZYDIS_REGISTER_ESI || op->mem.base == ZYDIS_REGISTER_SI)) {
-            switch (op->mem.segment) {
-            case ZYDIS_REGISTER_ES: return SREG_ES;
-            case ZYDIS_REGISTER_CS: return SREG_CS;
-            case ZYDIS_REGISTER_SS: return SREG_SS;
-            case ZYDIS_REGISTER_FS: return SREG_FS;
-            case ZYDIS_REGISTER_GS: return SREG_GS;
-            default: return SREG_DS;
-            }
+            return bt_sreg_of(op->mem.segment);
         }
     }
     return SREG_DS;
@@ -45,18 +38,12 @@ static bool bt_string_uses(const struct decoded_insn *d, ZydisRegister base)
     return false;
 }
 
-static bool bt_string_base_zero(const struct bt_ctx *c, enum x86_sreg s)
-{
-    if (s == SREG_CS)
-        return c->tb->key.cs_base == 0;
-    return c->flat && (s == SREG_DS || s == SREG_ES || s == SREG_SS);
-}
 
 /* reg64 = W + seg base + reg32 */
 static void bt_string_bias(struct bt_ctx *c, ZydisRegister r32, ZydisRegister r64, enum x86_sreg s)
 {
     emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_reg(r32), eo_reg(r32));
-    if (bt_string_base_zero(c, s)) {
+    if (bt_seg_base_zero(c, s)) {
         emit2(&c->e, ZYDIS_MNEMONIC_LEA, eo_reg(r64), eo_mem(r64, 0, 0, BT_W, 0));
         return;
     }
@@ -68,7 +55,7 @@ static void bt_string_bias(struct bt_ctx *c, ZydisRegister r32, ZydisRegister r6
  * instruction just produced: -base is computed as ~base + 1 (not sets no flags). */
 static void bt_string_unbias(struct bt_ctx *c, ZydisRegister r32, ZydisRegister r64, enum x86_sreg s)
 {
-    if (bt_string_base_zero(c, s)) {
+    if (bt_seg_base_zero(c, s)) {
         emit2(&c->e, ZYDIS_MNEMONIC_LEA, eo_reg(r32), eo_mem(r64, 0, 0, -BT_W, 0));
         return;
     }
