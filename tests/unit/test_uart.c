@@ -290,7 +290,7 @@ static void test_file_backend(void **state)
     assert_true(fd >= 0);
     assert_int_equal(write(fd, "stale contents that must go", 27), 27);
     close(fd);
-    void *s;
+    void *s = NULL;
     assert_int_equal(setup_kind(&s, &(struct serial_config){ .kind = SERIAL_FILE, .path = path }), 0);
     struct fixture *f = s;
     static char expect[10000], got[12000];
@@ -327,7 +327,7 @@ static void test_write_error_reported_once(void **state)
     char errpath[] = "/tmp/btvisor-uart-err-XXXXXX";
     int errfd = mkstemp(errpath), saved = dup(2);
     assert_true(errfd >= 0 && saved >= 0);
-    void *s;
+    void *s = NULL;
     assert_int_equal(setup_kind(&s, &(struct serial_config){ .kind = SERIAL_FILE, .path = "/dev/full" }), 0);
     struct fixture *f = s;
     fflush(stderr);
@@ -359,7 +359,7 @@ static void test_stdin_pipe(void **state)
     assert_int_equal(write(p[1], "hello", 5), 5);
     dup2(p[0], 0);
     close(p[0]);
-    void *s;
+    void *s = NULL;
     assert_int_equal(setup_kind(&s, &(struct serial_config){ .kind = SERIAL_STDIO }), 0);
     struct fixture *f = s;
     assert_false(f->u.be.in_tty);
@@ -398,7 +398,7 @@ static void test_stdin_terminal(void **state)
     assert_true(before.c_lflag & ICANON);
     int saved = dup(0);
     dup2(slave, 0);
-    void *s;
+    void *s = NULL;
     assert_int_equal(setup_kind(&s, &(struct serial_config){ .kind = SERIAL_STDIO }), 0);
     struct fixture *f = s;
     assert_true(f->u.be.in_tty);
