@@ -178,7 +178,8 @@ unit_of() {
 echo "host $(uname -r), $(nproc) CPUs; load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
 qemu_version=none
 [ "$qemu" = none ] || qemu_version=$("$qemu" --version | head -n1)
-echo "btvisor $btvisor ($(git -C "$root" describe --always --dirty 2>/dev/null || echo '?')); qemu: $qemu_version"
+echo "btvisor $btvisor built $(date -u -r "$btvisor" '+%Y-%m-%d %H:%M UTC'), tree now at $(
+  git -C "$root" describe --always --dirty 2>/dev/null || echo '?'); qemu: $qemu_version"
 printf '%-15s %-5s %-28s %-28s %-28s %8s %8s %8s\n' measure unit native btvisor qemu-tcg \
   btv/nat qemu/nat btv/qemu
 for m in $measures; do
