@@ -35,8 +35,8 @@ outdir=${LXB_STATS_OUTDIR:-$(dirname "$btvisor")/lxbench-stats}
 # and the timer interrupts follow time, not the measure's operations.
 counters="ev_host_signals co_total co_segment co_far_transfer co_system co_other
 ev_soft_ints ev_exceptions sh_hidden_faults sh_true_page_faults sh_cr3_switches
-sh_drops_cr3 sh_drops_traced sh_trace_traps sh_dirty_faults tc_blocks_translated
-tc_blocks_invalidated de_entries"
+sh_drops_cr3 sh_drops_traced sh_trace_traps sh_dirty_faults tc_lookups tc_unchained_exits
+tc_ibl_misses tc_blocks_translated tc_blocks_invalidated de_entries"
 
 # ops MEASURE: operations in one run of MEASURE (the constants of lxbench.c).
 ops() {
