@@ -49,21 +49,6 @@ static int btv_read(int fd, void *buf, size_t len)
     return 1;
 }
 
-static int btv_write(int fd, const void *buf, size_t len)
-{
-    const uint8_t *b = buf;
-    while (len) {
-        ssize_t n = write(fd, b, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        b += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Turn how vm_run() ended into the protocol's end record. */
 static void btv_end(struct vm *vm, struct diff_wire_result *r)
 {
@@ -139,8 +124,8 @@ int diff_btv_serve(int in_fd, int out_fd, const char *dump_path)
         if (btv_read(in_fd, s->code, c.code_len) != 1)
             break;
         btv_run_case(s, &c, &r);
-        if (btv_write(out_fd, &r, sizeof r) < 0 ||
-            btv_write(out_fd, s->changes, r.n_changes * sizeof s->changes[0]) < 0)
+        if (diff_write_all(out_fd, &r, sizeof r) < 0 ||
+            diff_write_all(out_fd, s->changes, r.n_changes * sizeof s->changes[0]) < 0)
             break;
     }
     vm_destroy(s->vm);

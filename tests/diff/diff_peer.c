@@ -101,7 +101,7 @@ void diff_peer_stop(struct diff_peer *p)
     p->pid = 0;
 }
 
-static int peer_write(int fd, const void *buf, size_t len)
+int diff_write_all(int fd, const void *buf, size_t len)
 {
     const uint8_t *b = buf;
     while (len) {
@@ -143,9 +143,9 @@ static int peer_send(struct diff_peer *p, const struct diff_case *c, const struc
                                 .eflags = c->eflags, .code_len = code->len,
                                 .hlt_off = code->hlt_off };
     memcpy(w.gpr, c->gpr, sizeof w.gpr);
-    if (peer_write(p->to_fd, &w, sizeof w) < 0)
+    if (diff_write_all(p->to_fd, &w, sizeof w) < 0)
         return -1;
-    return peer_write(p->to_fd, code->bytes, code->len);
+    return diff_write_all(p->to_fd, code->bytes, code->len);
 }
 
 static int peer_receive(struct diff_peer *p, const struct diff_case *c, struct diff_state *st)

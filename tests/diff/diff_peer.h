@@ -39,6 +39,10 @@ unsigned diff_peer_run(struct diff_peer *p, const struct diff_case *const *cases
                        const struct diff_code *const *codes, struct diff_state *const *states,
                        unsigned n);
 
+/* Write all len bytes to fd, retrying short writes and EINTR; 0 or -1.
+ * Both ends of the pipe protocol use it (diff_peer.c, diff_btv.c). */
+int diff_write_all(int fd, const void *buf, size_t len);
+
 /* The btvisor side of the protocol: serve cases from in_fd on one VM until
  * EOF.  Runs in the forked child (diff_btv.c). */
 int diff_btv_serve(int in_fd, int out_fd, const char *dump_path);
