@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "cpu_fixture.h"
 #include "decoder/decode.h"
 #include "monitor/emulate.h"
 #include "monitor/vm.h"
@@ -32,31 +33,17 @@
 #define MF_EIP 0x100000u   /* EIP of the emulated instruction */
 #define MF_STACK 0x20000u  /* ESP at the start of every test */
 
+/* cpu_fixture.h's VM, but nonexistent memory stops the run: the tests
+ * check that. */
 static inline int mf_group_setup(void **state)
 {
-    char err[256];
-    struct vm *vm = calloc(1, sizeof *vm);
-    if (!vm)
+    if (fx_group_setup(state) < 0)
         return -1;
-    vm->mem.memfd = -1;
-    vm->cfg.strict_memory = true; /* nonexistent memory stops the run: the tests check that */
-    if (gmem_init(&vm->mem, 16u << 20, err, sizeof err) < 0) {
-        print_error("gmem_init: %s\n", err);
-        free(vm);
-        return -1;
-    }
-    vm->cpu.vm = vm;
-    *state = vm;
+    ((struct vm *)*state)->cfg.strict_memory = true;
     return 0;
 }
 
-static inline int mf_group_teardown(void **state)
-{
-    struct vm *vm = *state;
-    gmem_destroy(&vm->mem);
-    free(vm);
-    return 0;
-}
+static inline int mf_group_teardown(void **state) { return fx_group_teardown(state); }
 
 /* Fresh vCPU, cleared buffer and stack, no devices, zero counters. */
 static inline void mf_reset(struct vm *vm)
@@ -78,12 +65,7 @@ static inline int mf_test_setup(void **state)
 
 #define MF_TEST(fn) cmocka_unit_test_setup_teardown(fn, mf_test_setup, NULL)
 
-static inline uint8_t *mf_mem(struct vcpu *v, uint32_t pa, uint32_t len)
-{
-    uint8_t *p = gmem_phys_ptr(&v->vm->mem, pa, len);
-    assert_non_null(p);
-    return p;
-}
+static inline uint8_t *mf_mem(struct vcpu *v, uint32_t pa, uint32_t len) { return fx_mem(v, pa, len); }
 
 static inline uint32_t mf_rd32(struct vcpu *v, uint32_t pa)
 {
