@@ -23,6 +23,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "devices/intr.h"
+#include "devices/ioapic.h"
+#include "devices/lapic.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
 #include "devices/uart.h"
@@ -44,7 +47,7 @@ static int board_init_com1(struct vm *vm, const struct serial_config *com1, char
         snprintf(err, errlen, "board: cannot register COM1 at port 0x%x", UART_COM1_BASE);
         return -1;
     }
-    uart_connect_irq(u, pic_irq_line, vm); /* IRQ 4 */
+    uart_connect_irq(u, isa_irq_line, vm); /* IRQ 4: 8259 and I/O APIC */
     return 0;
 }
 
@@ -110,6 +113,20 @@ static int board_init_i8042(struct vm *vm, const struct serial_config *com1, cha
     return i8042_init(vm, err, errlen);
 }
 
+static int board_init_lapic(struct vm *vm, const struct serial_config *com1, char *err,
+                            size_t errlen)
+{
+    (void)com1;
+    return lapic_init(vm, err, errlen);
+}
+
+static int board_init_ioapic(struct vm *vm, const struct serial_config *com1, char *err,
+                             size_t errlen)
+{
+    (void)com1;
+    return ioapic_init(vm, err, errlen);
+}
+
 /* The board's devices, in the order they are created. */
 static const struct board_device {
     const char *name;
@@ -124,6 +141,8 @@ static const struct board_device {
     { "pci", board_init_pci },
     { "rtc", board_init_rtc },       /* IRQ 8 */
     { "i8042", board_init_i8042 },   /* IRQ 1; its reset line ends the run */
+    { "lapic", board_init_lapic },   /* the CPU's local APIC at 0xfee00000 */
+    { "ioapic", board_init_ioapic }, /* ISA lines reach it too (devices/intr.c) */
 };
 
 int board_init(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
@@ -155,6 +174,10 @@ void board_destroy(struct vm *vm)
     vm->board.i8042 = NULL;
     free(vm->board.pic);
     vm->board.pic = NULL;
+    free(vm->board.lapic);
+    vm->board.lapic = NULL;
+    free(vm->board.ioapic);
+    vm->board.ioapic = NULL;
 }
 
 void board_poll(struct vm *vm)

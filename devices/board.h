@@ -20,6 +20,8 @@ struct pic;
 struct pit;
 struct rtc;
 struct i8042;
+struct lapic;
+struct ioapic;
 
 /* Where a serial port's bytes go (-serial). */
 enum serial_backend_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NULL };
@@ -38,6 +40,9 @@ struct board {
     struct pit *pit;        /* the 8254 at 0x40-0x43 and port 0x61 (devices/pit.h) */
     struct rtc *rtc;        /* the MC146818 RTC and CMOS RAM at 0x70/0x71, IRQ 8 (devices/rtc.h) */
     struct i8042 *i8042;    /* the 8042 keyboard controller at 0x60/0x64, IRQ 1 (devices/i8042.h) */
+    struct lapic *lapic;    /* the vCPU's local APIC at 0xfee00000 (devices/lapic.h) */
+    struct ioapic *ioapic;  /* the I/O APIC at 0xfec00000 (devices/ioapic.h) */
+    bool nmi_pending;       /* an NMI waits for the vCPU (devices/intr.c) */
     /* Host time in nanoseconds that time-driven devices (the PIT) read at
      * every access: board_clock_monotonic unless a test installs a fake. */
     uint64_t (*clock_ns)(struct vm *vm);

@@ -44,7 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "devices/pic.h"
+#include "devices/intr.h"
 #include "monitor/vm.h"
 
 #define KBD_ACK 0xfa
@@ -59,7 +59,7 @@ static void i8042_update_irq(struct i8042 *k)
     bool level = k->count && !k->queue[k->head].aux && k->ram[0] & I8042_CTR_KBDINT;
     if (level != k->irq1_level) {
         k->irq1_level = level;
-        pic_set_irq(k->vm, I8042_IRQ_KBD, level);
+        isa_irq_set(k->vm, I8042_IRQ_KBD, level);
     }
 }
 
@@ -83,7 +83,7 @@ static uint8_t i8042_pop(struct i8042 *k)
     k->count--;
     if (k->irq1_level) { /* drop the line: the next byte is a new edge */
         k->irq1_level = false;
-        pic_set_irq(k->vm, I8042_IRQ_KBD, 0);
+        isa_irq_set(k->vm, I8042_IRQ_KBD, 0);
     }
     i8042_update_irq(k);
     return k->last_read;

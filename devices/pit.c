@@ -49,7 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "devices/pic.h"
+#include "devices/intr.h"
 #include "monitor/vm.h"
 
 #define NS_PER_S 1000000000ull
@@ -206,13 +206,13 @@ static void pit_drive(struct pit *pit, unsigned i, uint64_t rises, bool level)
             pit->irq0_edges += rises;
             pit->irq0_merged += rises - 1;
             if (c->out)
-                pic_set_irq(vm, 0, 0);
-            pic_set_irq(vm, 0, 1);
+                isa_irq_set(vm, 0, 0);
+            isa_irq_set(vm, 0, 1);
             if (!level)
-                pic_set_irq(vm, 0, 0);
+                isa_irq_set(vm, 0, 0);
         } else if (level != c->out) {
             pit->irq0_edges += level;
-            pic_set_irq(vm, 0, level);
+            isa_irq_set(vm, 0, level);
         }
     }
     c->out = level;
@@ -549,7 +549,7 @@ int pit_init(struct vm *vm, char *err, size_t errlen)
     uint64_t now = pit_now(pit);
     for (unsigned i = 0; i < PIT_NR_CHANNELS; i++)
         pit_channel_reset(&pit->ch[i], i != 2, now);
-    pic_set_irq(vm, 0, pit->ch[0].out);
+    isa_irq_set(vm, 0, pit->ch[0].out);
     if (portio_register(&vm->board.bus, PIT_PORT_COUNTER0, PIT_NR_PORTS, pit_port_read,
                         pit_port_write, pit, "pit") < 0) {
         snprintf(err, errlen, "board: cannot register the PIT at port 0x%x", PIT_PORT_COUNTER0);

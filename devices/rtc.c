@@ -43,7 +43,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "devices/pic.h"
+#include "devices/intr.h"
 #include "monitor/vm.h"
 
 #define NS_PER_S 1000000000ull
@@ -229,7 +229,7 @@ static void rtc_update_irq(struct rtc *rtc)
     c[RTC_REG_C] = (uint8_t)((c[RTC_REG_C] & ~RTC_C_IRQF) | (irqf ? RTC_C_IRQF : 0));
     if (irqf != rtc->irq_level) {
         rtc->irq_level = irqf;
-        pic_set_irq(rtc->vm, RTC_IRQ, irqf);
+        isa_irq_set(rtc->vm, RTC_IRQ, irqf);
     }
 }
 

@@ -4,8 +4,10 @@
  * The model is a P6-family processor of the Pentium M generation (family 6,
  * model 9: SSE2 but no PAE), "GenuineIntel" so that guest kernels take their
  * well-trodden Intel paths, with exactly the features btvisor implements.
- * Left out on purpose: VME (no virtual-8086 support), SEP (sysenter is not
- * virtualized yet), APIC (no local APIC yet), PAE and MTRR (no paging
+ * The local APIC bit (and the TSC-deadline timer with it) follows the
+ * APIC's global enable in IA32_APIC_BASE, as on hardware (SDM Vol. 3A
+ * §10.4.3).  Left out on purpose: VME (no virtual-8086 support), SEP
+ * (sysenter is not virtualized yet), PAE and MTRR (no paging
  * model for them), MCE/MCA, and anything 64-bit (NX, LM, SYSCALL).  SSE3 is
  * offered only when the host has it, since guest user code runs on the
  * host CPU.  Every leaf is one row of cpuid_leaves[]; a leaf beyond the
@@ -19,7 +21,9 @@
 #include <cpuid.h>
 #include <string.h>
 
+#include "devices/lapic.h"
 #include "monitor/emu_internal.h"
+#include "monitor/vm.h"
 
 /* Leaf 1 EDX feature bits (SDM Vol. 2 CPUID, Table 3-11). */
 #define CPUID_1_EDX_FPU (1u << 0)
@@ -28,6 +32,7 @@
 #define CPUID_1_EDX_TSC (1u << 4)
 #define CPUID_1_EDX_MSR (1u << 5)
 #define CPUID_1_EDX_CX8 (1u << 8)
+#define CPUID_1_EDX_APIC (1u << 9)
 #define CPUID_1_EDX_PGE (1u << 13)
 #define CPUID_1_EDX_CMOV (1u << 15)
 #define CPUID_1_EDX_PAT (1u << 16)
@@ -37,6 +42,7 @@
 #define CPUID_1_EDX_SSE (1u << 25)
 #define CPUID_1_EDX_SSE2 (1u << 26)
 #define CPUID_1_ECX_SSE3 (1u << 0)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 
 #define CPUID_MAX_BASIC 2u
 #define CPUID_MAX_EXTENDED 0x80000004u
@@ -91,7 +97,6 @@ static uint32_t cpuid_host_ecx(void)
 
 void cpuid_query(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
-    (void)v;
     (void)subleaf; /* no leaf of this model has subleaves */
     const struct cpuid_leaf *row = cpuid_find(leaf);
     if (!row)
@@ -103,6 +108,10 @@ void cpuid_query(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t
     memcpy(out, row->reg, 16);
     if (row->host_ecx)
         out[2] |= row->host_ecx & cpuid_host_ecx();
+    if (leaf == 1 && v->vm && lapic_hw_enabled(v->vm)) {
+        out[3] |= CPUID_1_EDX_APIC;
+        out[2] |= CPUID_1_ECX_TSC_DEADLINE;
+    }
 }
 
 enum emu_status emu_cpuid(struct vcpu *v, const struct decoded_insn *d, struct event *ev)

@@ -30,7 +30,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "devices/pic.h"
+#include "devices/intr.h"
+#include "devices/lapic.h"
 #include "devices/pit.h"
 #include "devices/rtc.h"
 #include "monitor/cpu.h"
@@ -90,8 +91,27 @@ void irq_update(struct vm *vm)
         uint64_t rtc = rtc_next_event_ns(vm, now);
         next = rtc < next ? rtc : next;
     }
+    if (vm->board.lapic) {
+        lapic_timer_advance(vm, now);
+        uint64_t apic = lapic_timer_next_event_ns(vm, now);
+        next = apic < next ? apic : next;
+    }
     irq_arm(vm, next);
-    vm->cpu.irq_pending = pic_has_interrupt(vm) ? EFLAGS_IF : 0;
+    intr_update_pending(vm);
+}
+
+/* An NMI is taken whatever EFLAGS.IF says (SDM Vol. 3A §6.7.1).  NMI
+ * blocking until the next iret is not modelled: NMIs come only from
+ * the guest's own IPIs and I/O APIC entries. */
+static bool irq_deliver_nmi(struct vcpu *v)
+{
+    v->vm->board.nmi_pending = false;
+    intr_update_pending(v->vm);
+    v->halted = false;
+    STAT_INC(v->vm, ev_interrupts);
+    struct event ev = { .kind = EV_EXTERNAL, .vector = VEC_NMI };
+    cpu_deliver_event(v, &ev);
+    return true;
 }
 
 bool irq_deliver(struct vcpu *v)
@@ -100,10 +120,12 @@ bool irq_deliver(struct vcpu *v)
         v->interrupt_shadow = 0; /* one boundary later */
         return false;
     }
-    if (!v->if_mask || !pic_has_interrupt(v->vm))
+    if (v->vm->board.nmi_pending)
+        return irq_deliver_nmi(v);
+    if (!v->if_mask || !intr_has_interrupt(v->vm))
         return false;
-    int vector = pic_acknowledge(v->vm);
-    v->irq_pending = pic_has_interrupt(v->vm) ? EFLAGS_IF : 0;
+    int vector = intr_acknowledge(v->vm);
+    intr_update_pending(v->vm);
     if (vector < 0)
         return false;
     v->halted = false;
@@ -122,17 +144,19 @@ void irq_wait_halted(struct vcpu *v)
         return;
     }
     irq_update(vm);
-    if (pic_has_interrupt(vm))
+    if (intr_has_interrupt(vm) || vm->board.nmi_pending)
         return;
     uint64_t now = vm->board.clock_ns(vm);
     /* Only what can reach the CPU can wake it: the PIT on IRQ 0, the RTC on
-     * IRQ 8, terminal input on COM1's IRQ 4. */
-    uint64_t next = vm->board.pit && pic_irq_unmasked(vm, 0) ? pit_next_event_ns(vm, now) : UINT64_MAX;
-    if (vm->board.rtc && pic_irq_unmasked(vm, 8)) {
+     * IRQ 8, the local APIC's timer, terminal input on COM1's IRQ 4. */
+    uint64_t next = vm->board.pit && intr_isa_irq_can_wake(vm, 0) ? pit_next_event_ns(vm, now) : UINT64_MAX;
+    if (vm->board.rtc && intr_isa_irq_can_wake(vm, 8)) {
         uint64_t rtc = rtc_next_event_ns(vm, now);
         next = rtc < next ? rtc : next;
     }
-    bool input = vm->cfg.com1.kind == SERIAL_STDIO && pic_irq_unmasked(vm, 4);
+    uint64_t apic = lapic_timer_next_event_ns(vm, now); /* a masked timer wakes nobody, but is rare */
+    next = apic < next ? apic : next;
+    bool input = vm->cfg.com1.kind == SERIAL_STDIO && intr_isa_irq_can_wake(vm, 4);
     if (next == UINT64_MAX && !input) {
         vm_request_exit(vm, VMEXIT_HALTED_FOREVER, EXIT_STATUS_OK,
                         "guest halted at EIP %#x with nothing to wake it; stopping", v->eip);

@@ -9,7 +9,8 @@
  * the offset.
  *
  *   IA32_TSC (10h)           read: host TSC + offset; write: sets the offset
- *   IA32_APIC_BASE (1Bh)     base and enable bit stored, BSP flag read-only
+ *   IA32_APIC_BASE (1Bh)     base and enable bit stored, BSP flag read-only;
+ *                            clearing the enable bit resets the local APIC
  *   IA32_BIOS_SIGN_ID (8Bh)  reads 0 (no microcode update), writes ignored
  *   IA32_PLATFORM_ID (17h)   reads 0 (platform 0: what microcode loaders
  *                            read on family 6), read-only
@@ -17,13 +18,16 @@
  *   IA32_SYSENTER_CS/ESP/EIP (174h-176h)  stored (32 bits)
  *   IA32_MISC_ENABLE (1A0h)  stored
  *   IA32_PAT (277h)          stored; an invalid memory type is #GP(0)
+ *   IA32_TSC_DEADLINE (6E0h) the local APIC timer's deadline (devices/lapic_timer.c)
  *
  *   uint64_t tsc;
  *   msr_read(v, 0x10, &tsc);
  */
 #include <x86intrin.h>
 
+#include "devices/lapic.h"
 #include "monitor/emu_internal.h"
+#include "monitor/vm.h"
 
 #define MSR_IA32_TSC 0x10u
 #define MSR_IA32_APIC_BASE 0x1bu
@@ -35,6 +39,7 @@
 #define MSR_IA32_SYSENTER_EIP 0x176u
 #define MSR_IA32_MISC_ENABLE 0x1a0u
 #define MSR_IA32_PAT 0x277u
+#define MSR_IA32_TSC_DEADLINE 0x6e0u
 
 /* APIC base: BSP (8, read-only), enable (11), base 31:12 — with a 32-bit
  * physical address space everything else is reserved (SDM Vol. 3A §10.4.4). */
@@ -59,6 +64,11 @@ bool msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
     case MSR_IA32_SYSENTER_EIP: *value = v->sysenter_eip; return true;
     case MSR_IA32_MISC_ENABLE: *value = v->misc_enable; return true;
     case MSR_IA32_PAT: *value = v->pat; return true;
+    case MSR_IA32_TSC_DEADLINE:
+        if (!v->vm || !lapic_hw_enabled(v->vm))
+            return false;
+        *value = lapic_tsc_deadline_read(v->vm);
+        return true;
     default: return false;
     }
 }
@@ -80,7 +90,10 @@ static bool msr_write_apic_base(struct vcpu *v, uint64_t value)
 {
     if (value & ~(APIC_BASE_WRITABLE | APIC_BASE_BSP))
         return false;
+    uint64_t old = v->apic_base;
     v->apic_base = (value & APIC_BASE_WRITABLE) | (v->apic_base & APIC_BASE_BSP);
+    if (v->vm)
+        lapic_base_changed(v->vm, old, v->apic_base);
     return true;
 }
 
@@ -94,6 +107,11 @@ bool msr_write(struct vcpu *v, uint32_t index, uint64_t value)
     case MSR_IA32_SYSENTER_ESP: v->sysenter_esp = (uint32_t)value; return true;
     case MSR_IA32_SYSENTER_EIP: v->sysenter_eip = (uint32_t)value; return true;
     case MSR_IA32_MISC_ENABLE: v->misc_enable = value; return true;
+    case MSR_IA32_TSC_DEADLINE:
+        if (!v->vm || !lapic_hw_enabled(v->vm))
+            return false;
+        lapic_tsc_deadline_write(v->vm, value);
+        return true;
     case MSR_IA32_PAT:
         if (!msr_pat_valid(value))
             return false;

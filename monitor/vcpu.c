@@ -55,6 +55,6 @@ void vcpu_reset_multiboot(struct vcpu *v, uint32_t entry, uint32_t eax, uint32_t
     v->dr[7] = 0x400;
     v->cpl = 0;
     vcpu_reset_fpu(v);
-    v->apic_base = 0xfee00000u | (1u << 8); /* BSP flag; the APIC itself is not advertised */
+    v->apic_base = 0xfee00000u | (1u << 11) | (1u << 8); /* enabled, BSP (SDM Vol. 3A §10.4.4) */
     v->pat = 0x0007040600070406ull;           /* power-up value (SDM Vol. 3A §11.12.4) */
 }
