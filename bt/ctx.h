@@ -52,6 +52,11 @@ void bt_exit_indirect(struct bt_ctx *c);     /* target EIP in BT_R_DATA */
 void bt_exit_callout(struct bt_ctx *c);      /* emulate c->d in the monitor */
 void bt_exit_raise(struct bt_ctx *c, uint8_t vector, uint8_t event_kind, uint32_t eip);
 
+/* The in-process engine: guest memory through the soft MMU (bt/probe.c). */
+static inline bool bt_softmmu(const struct bt_ctx *c) { return c->v->vm->softmmu; }
+/* probe.c: with r13d = linear address, emit the TLB probe; the operand is [r12 + r13]. */
+ZydisEncoderOperand bt_probe(struct bt_ctx *c, uint16_t size, bool write);
+
 /* rule_mem.c: operands on guest memory. */
 enum x86_sreg bt_sreg_of(ZydisRegister r);            /* segment register number of a Zydis one */
 bool bt_seg_base_zero(const struct bt_ctx *c, enum x86_sreg s); /* base 0 by the block key */

@@ -38,9 +38,63 @@ bt_enter:
     push %rax
     popfq
     LOAD_GUEST_GPRS_BUT_ESP
+    mov $12, %r11d                  /* the soft-MMU probe's shift count (bt/probe.c) */
     mov VCPU_GPR+16(%r15), %esp     /* a 32-bit write zero-extends into RSP */
     jmp *%r14
     .size bt_enter, .-bt_enter
+
+/*
+ * The in-block helper call (position independent; copied to the arena head
+ * like bt_exit).  Translated code jumps here with r9 = where to come back,
+ * r10d = what it wants (bt/probe.h: kind, size, access) and r13d = the guest
+ * linear address.  The guest's registers, flags and x87/SSE state go to the
+ * vCPU, the C function in vcpu->helper_fn runs on the monitor stack:
+ *
+ *   struct helper_ret fn(struct vcpu *v, uint32_t info, uint32_t la, uint64_t ret);
+ *
+ * It returns where to continue (normally r9) and the value for r12 (the
+ * host address base of the access).  To leave the block instead it makes
+ * the vCPU state exact and returns the helper-exit stub as the target.
+ * Everything is restored from the vCPU, so the C side may change it.
+ */
+    .globl bt_helper_begin, bt_helper_end
+bt_helper_begin:
+    mov %eax, VCPU_GPR+0(%r15)
+    mov %ecx, VCPU_GPR+4(%r15)
+    mov %edx, VCPU_GPR+8(%r15)
+    mov %ebx, VCPU_GPR+12(%r15)
+    mov %esp, VCPU_GPR+16(%r15)
+    mov %ebp, VCPU_GPR+20(%r15)
+    mov %esi, VCPU_GPR+24(%r15)
+    mov %edi, VCPU_GPR+28(%r15)
+    mov VCPU_HOST_RSP(%r15), %rsp
+    fxsave64 VCPU_FPU(%r15)
+    pushfq
+    pop %rax
+    and $HOST_LIVE_FLAGS, %eax
+    mov VCPU_EFLAGS(%r15), %ecx
+    and $~HOST_LIVE_FLAGS, %ecx
+    or %ecx, %eax
+    mov %eax, VCPU_EFLAGS(%r15)
+    cld
+    mov %r15, %rdi
+    mov %r10d, %esi
+    mov %r13d, %edx
+    mov %r9, %rcx
+    call *VCPU_HELPER_FN(%r15)
+    mov %rax, VCPU_HELPER_TARGET(%r15)
+    mov %rdx, %r12
+    fxrstor64 VCPU_FPU(%r15)
+    mov VCPU_EFLAGS(%r15), %eax
+    and $HOST_LIVE_FLAGS, %eax
+    or $0x202, %eax
+    push %rax
+    popfq
+    LOAD_GUEST_GPRS_BUT_ESP
+    mov $12, %r11d
+    mov VCPU_GPR+16(%r15), %esp
+    jmp *VCPU_HELPER_TARGET(%r15)
+bt_helper_end:
 
     .globl bt_exit_begin, bt_exit_end
 bt_exit_begin:

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bt/ctx.h"
+#include "bt/probe.h"
 
 enum x86_sreg bt_sreg_of(ZydisRegister r)
 {
@@ -117,6 +118,8 @@ static ZydisEncoderOperand bt_offset_operand(struct bt_ctx *c, enum x86_sreg s, 
         bt_emit_seg_check(c, s, size, write);
     if (!bt_seg_base_zero(c, s))
         bt_add_seg_base(c, s);
+    if (bt_softmmu(c))
+        return bt_probe(c, size, write); /* r13d is the linear address now */
     return eo_mem(BT_R_ADDR, ZYDIS_REGISTER_NONE, 0, 0, size);
 }
 
@@ -140,7 +143,7 @@ bool bt_guest_mem(struct bt_ctx *c, const ZydisDecodedOperand *op, int32_t esp_b
         disp += esp_bias;
     if (c->d->i.address_width == 16) {
         bt_ea16(c, op);
-    } else if (bt_seg_base_zero(c, s) && !bt_seg_checked(c, s)) {
+    } else if (bt_seg_base_zero(c, s) && !bt_seg_checked(c, s) && !bt_softmmu(c)) {
         *out = eo_mem(op->mem.base, op->mem.index, op->mem.scale, (int32_t)disp, size);
         return true;
     } else {
@@ -155,7 +158,7 @@ bool bt_guest_mem(struct bt_ctx *c, const ZydisDecodedOperand *op, int32_t esp_b
 ZydisEncoderOperand bt_seg_mem_at(struct bt_ctx *c, enum x86_sreg s, ZydisRegister base, int32_t disp,
                                   uint16_t size, bool write)
 {
-    if (bt_seg_base_zero(c, s) && !bt_seg_checked(c, s))
+    if (bt_seg_base_zero(c, s) && !bt_seg_checked(c, s) && !bt_softmmu(c))
         return eo_mem(base, ZYDIS_REGISTER_NONE, 0, disp, size);
     emit_insn(&c->e, ZYDIS_MNEMONIC_LEA, 0, true, 2,
               (ZydisEncoderOperand[]){ eo_reg(BT_R_ADDR), eo_mem(base, 0, 0, disp, 0) });
@@ -169,7 +172,10 @@ ZydisEncoderOperand bt_stack_mem(struct bt_ctx *c, int32_t disp, uint16_t size, 
 
 void bt_emit_guest(struct bt_ctx *c, ZydisMnemonic m, unsigned n, const ZydisEncoderOperand *ops)
 {
-    emit_insn(&c->e, m, ZYDIS_ATTRIB_HAS_SEGMENT_GS, true, n, ops);
+    if (bt_softmmu(c)) /* the operand is [r12 + r13], a host address */
+        emit_insn(&c->e, m, 0, false, n, ops);
+    else
+        emit_insn(&c->e, m, ZYDIS_ATTRIB_HAS_SEGMENT_GS, true, n, ops);
 }
 
 /* Opcodes that decode differently in 64-bit mode even without memory
@@ -200,6 +206,60 @@ void bt_rule_copy(struct bt_ctx *c)
     (ZYDIS_ATTRIB_HAS_SEGMENT_CS | ZYDIS_ATTRIB_HAS_SEGMENT_SS | ZYDIS_ATTRIB_HAS_SEGMENT_DS |   \
      ZYDIS_ATTRIB_HAS_SEGMENT_ES | ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS)
 
+/* Memory operands that name an address but access nothing: the multi-byte
+ * nop (0F 1F /0) and the prefetch hints, which never fault (SDM Vol. 2B
+ * PREFETCHh: "does not ... cause a page fault").  The soft MMU must not
+ * probe them: a probe could raise a #PF the instruction never raises. */
+static bool bt_mem_is_hint(const struct decoded_insn *d)
+{
+    switch (d->i.mnemonic) {
+    case ZYDIS_MNEMONIC_NOP:
+    case ZYDIS_MNEMONIC_PREFETCHNTA:
+    case ZYDIS_MNEMONIC_PREFETCHT0:
+    case ZYDIS_MNEMONIC_PREFETCHT1:
+    case ZYDIS_MNEMONIC_PREFETCHT2:
+    case ZYDIS_MNEMONIC_PREFETCHW:
+    case ZYDIS_MNEMONIC_PREFETCH:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* bt/bts/btr/btc with a register bit offset address memory beyond the
+ * operand: the offset selects any bit within ±2^31 of it (SDM Vol. 2A BT,
+ * "Bit(BitBase, BitOffset)").  The probe covers only the operand itself. */
+static bool bt_mem_is_bit_string(const struct decoded_insn *d)
+{
+    switch (d->i.mnemonic) {
+    case ZYDIS_MNEMONIC_BT:
+    case ZYDIS_MNEMONIC_BTS:
+    case ZYDIS_MNEMONIC_BTR:
+    case ZYDIS_MNEMONIC_BTC:
+        return d->op[1].type == ZYDIS_OPERAND_TYPE_REGISTER;
+    default:
+        return false;
+    }
+}
+
+/* Can the instruction be encoded with its memory operand as [r12 + r13]
+ * (e.g. not with AH, which no REX-prefixed instruction can name)? */
+static bool bt_soft_encodable(const ZydisEncoderRequest *orig)
+{
+    ZydisEncoderRequest req = *orig;
+    for (unsigned i = 0; i < req.operand_count; i++)
+        if (req.operands[i].type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            uint16_t size = req.operands[i].mem.size;
+            req.operands[i] = eo_mem(ZYDIS_REGISTER_R12, ZYDIS_REGISTER_R13, 1, 0, size);
+        }
+    req.prefixes &= ~BT_SEGMENT_PREFIXES;
+    req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_NONE;
+    uint8_t tmp[ZYDIS_MAX_INSTRUCTION_LENGTH + 1];
+    struct emitter side = emit_init(tmp, sizeof tmp);
+    emit_request(&side, &req, false);
+    return !side.failed;
+}
+
 void bt_rule_mem(struct bt_ctx *c)
 {
     const struct decoded_insn *d = c->d;
@@ -208,17 +268,31 @@ void bt_rule_mem(struct bt_ctx *c)
         bt_exit_callout(c);
         return;
     }
+    if (bt_softmmu(c)) {
+        if (bt_mem_is_hint(d))
+            return; /* nothing to do: no access, no fault */
+        if (bt_mem_is_bit_string(d) || !bt_soft_encodable(&req)) {
+            c->co_kind = CO_MEMOP;
+            bt_exit_callout(c);
+            return;
+        }
+    }
     for (unsigned i = 0; i < req.operand_count; i++)
         if (req.operands[i].type == ZYDIS_OPERAND_TYPE_MEMORY && !bt_guest_mem(c, &d->op[i], 0, &req.operands[i])) {
             bt_exit_callout(c);
             return;
         }
-    req.prefixes = (req.prefixes & ~BT_SEGMENT_PREFIXES) | ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+    bool soft = bt_softmmu(c);
+    req.prefixes &= ~BT_SEGMENT_PREFIXES;
+    if (soft)
+        req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_NONE; /* [r12 + r13]: 64-bit */
+    else
+        req.prefixes |= ZYDIS_ATTRIB_HAS_SEGMENT_GS;
     /* Encode on the side: an impossible form (e.g. AH with a REX-only
      * address register) falls back to the monitor. */
     uint8_t tmp[ZYDIS_MAX_INSTRUCTION_LENGTH + 1];
     struct emitter side = emit_init(tmp, sizeof tmp);
-    emit_request(&side, &req, true);
+    emit_request(&side, &req, !soft);
     if (side.failed) {
         c->co_kind = CO_MEMOP; /* e.g. AH with a REX-only address register: the monitor emulates it */
         bt_exit_callout(c);

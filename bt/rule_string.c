@@ -80,8 +80,10 @@ static void bt_string_emit_insn(struct bt_ctx *c)
 void bt_rule_string(struct bt_ctx *c)
 {
     const struct decoded_insn *d = c->d;
-    if (d->i.address_width == 16) {
-        bt_exit_callout(c); /* SI/DI/CX wrap at 64 KiB: the monitor emulates it */
+    if (d->i.address_width == 16 || bt_softmmu(c)) {
+        /* 16-bit: SI/DI/CX wrap at 64 KiB.  Soft MMU: every element needs
+         * its own translation.  The monitor runs it (emu_string.c). */
+        bt_exit_callout(c);
         return;
     }
 

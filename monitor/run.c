@@ -131,6 +131,10 @@ static void run_handle_exit(struct vcpu *v, struct tblock *tb, struct exit_desc 
         re->single_step = false;
         run_host_fault(v);
         break;
+    case EXIT_SOFTMMU: /* the instruction has not run yet */
+        re->single_step = false;
+        run_soft_miss(v);
+        break;
     }
     if (re->single_step && v->vm->exit_reason == VMEXIT_NONE) {
         /* Single-step trap after the instruction (SDM Vol. 3B §17.3.1.4). */

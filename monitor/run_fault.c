@@ -26,6 +26,7 @@
 #include "monitor/vm.h"
 #include "shadowmm/mmio.h"
 #include "shadowmm/shadow.h"
+#include "shadowmm/softmmu.h"
 #include "tcache/tcache.h"
 
 /* Traps by one instruction before it is retranslated into a callout. */
@@ -92,6 +93,8 @@ static void run_code_write(struct vcpu *v, uint32_t pfn, uint64_t host_addr)
     (void)host_addr;
     if (x->kind == EXIT_FAULT)
         run_host_fault(v); /* e.g. the page still wants its D bit, or rep stos reaching the next code page */
+    else if (x->kind == EXIT_SOFTMMU)
+        run_soft_miss(v);
     else if (x->kind == EXIT_CALLOUT)
         run_callout(v, x);
     else if (x->kind == EXIT_RAISE)
@@ -192,6 +195,34 @@ void run_window_fault(struct vcpu *v, bool direct)
     }
     vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "unexpected fault on guest RAM at %#x (EIP %#x)", la,
                     v->eip);
+}
+
+/* An access of translated code that the soft MMU's helper could not finish
+ * (monitor/helper.c); the vCPU is exact at the instruction. */
+void run_soft_miss(struct vcpu *v)
+{
+    const struct soft_miss *m = &v->soft_miss;
+    switch ((enum softmmu_outcome)m->outcome) {
+    case SOFTMMU_OK:
+        return; /* nothing left to do: run it again */
+    case SOFTMMU_PAGE_FAULT:
+        STAT_INC(v->vm, sh_true_page_faults);
+        run_raise(v, m->ev);
+        return;
+    case SOFTMMU_NOT_RAM:
+        STAT_INC(v->vm, sm_device_accesses);
+        run_non_ram(v, m->pa, m->write);
+        return;
+    case SOFTMMU_CODE_WRITE:
+        STAT_INC(v->vm, sm_code_writes);
+        run_code_write(v, m->pa / GMEM_PAGE_SIZE, 0);
+        return;
+    case SOFTMMU_NO_HOST:
+        vm_request_exit(v->vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL,
+                        "cannot map guest pages for an access crossing %#x (EIP %#x): out of host memory", m->la,
+                        v->eip);
+        return;
+    }
 }
 
 void run_host_fault(struct vcpu *v)

@@ -18,6 +18,7 @@ struct event run_raise_event(const struct exit_desc *x);
 bool run_callout(struct vcpu *v, const struct exit_desc *x);
 /* A host signal stopped translated code (v->host_fault says which). */
 void run_host_fault(struct vcpu *v);
+void run_soft_miss(struct vcpu *v);
 
 /* Fetch and decode the instruction at CS:EIP (pa: its physical address). */
 bool run_decode_current(struct vcpu *v, struct decoded_insn *d, uint32_t *pa);

@@ -66,7 +66,19 @@
     X(mmu, sh_drops_traced, "of the drops: page-table and directory writes")            \
     X(mmu, sh_drops_user, "of the drops: supervisor pages hidden from user mode")      \
     X(mmu, sh_mappings_live, "host mappings live in the guest window (at exit)")        \
-    X(mmu, sh_evictions, "shadow evictions to stay within the mapping budget")
+    X(mmu, sh_evictions, "shadow evictions to stay within the mapping budget")        \
+    X(softmmu, sm_probes_emitted, "inline TLB probes emitted into translated code")    \
+    X(softmmu, sm_tlb_misses, "TLB probes that missed and called the monitor")         \
+    X(softmmu, sm_tlb_fills, "TLB entries filled from a guest page-table walk")        \
+    X(softmmu, sm_page_crossings, "accesses crossing a page boundary (slow path)")      \
+    X(softmmu, sm_stitches, "page pairs mapped side by side for crossing accesses")  \
+    X(softmmu, sm_page_faults, "page faults the soft MMU raised")                      \
+    X(softmmu, sm_code_writes, "writes to pages holding translated code")              \
+    X(softmmu, sm_device_accesses, "accesses leaving translated code for a device")    \
+    X(softmmu, sm_flushes_all, "whole-TLB flushes (CR0/CR4 changes)")                  \
+    X(softmmu, sm_flushes_cr3, "CR3 loads (non-global entries flushed)")               \
+    X(softmmu, sm_flushes_page, "invlpg flushes")                                      \
+    X(softmmu, sm_write_tags_dropped, "write tags withdrawn when a page got code")
 
 struct stats {
 #define STATS_FIELD(group, name, desc) uint64_t name;

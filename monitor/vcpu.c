@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "shadowmm/softmmu.h"
+
 /* A flat 4 GiB segment of the given type (SEG_ATTR_* bits), DPL 0, present,
  * 32-bit, page granular: what multiboot promises in CS and the data
  * segment registers (Multiboot 0.6.96 §3.2). */
@@ -33,9 +35,14 @@ void vcpu_reset_multiboot(struct vcpu *v, uint32_t entry, uint32_t eax, uint32_t
 {
     struct vm *vm = v->vm;
     void *ibl = v->ibl;
+    uint64_t helper_fn = v->helper_fn;
+    struct softmmu_stitch stitch = v->stitch;
     memset(v, 0, sizeof *v);
     v->vm = vm;
     v->ibl = ibl;
+    v->helper_fn = helper_fn; /* machine-level links, not architectural state */
+    v->stitch = stitch;
+    softmmu_flush_all(v);     /* a zeroed TLB entry would be a hit on page 0 */
     v->gpr[GPR_EAX] = eax;
     v->gpr[GPR_EBX] = ebx;
     v->eip = entry;

@@ -24,6 +24,7 @@
 #include <asm/ldt.h>
 
 #include "monitor/vcpu_abi.h"
+#include "shadowmm/softmmu_tlb.h"
 #include "tcache/tcache.h"
 #include "monitor/x86.h"
 
@@ -117,6 +118,11 @@ struct vcpu {
      * image).  Every world switch saves and restores them: the monitor's
      * own C code (memcpy, printf) uses the XMM registers freely. */
     _Alignas(16) uint8_t fpu[512];
+    /* The soft MMU's TLBs, read by the inline probe of every guest memory
+     * operand in the in-process engine (shadowmm/softmmu.h). */
+    struct softmmu_tlb tlb[2];
+    uint64_t helper_fn;       /* the C side of the in-block helper call (bt/entry.S) */
+    uint64_t helper_target;   /* where the helper call continues */
 
     /* ---- Architectural state kept only by the monitor. ---- */
     struct seg_cache seg[SREG_COUNT]; /* ES CS SS DS FS GS (enum x86_sreg) */
@@ -144,6 +150,19 @@ struct vcpu {
         uint64_t err;           /* hardware error code (page-fault bits for #PF) */
     } host_fault;
     struct exit_desc fault_desc; /* the descriptor an EXIT_FAULT reports */
+    struct softmmu_meta tlb_meta[2]; /* the monitor's side of tlb[] */
+    struct soft_miss {          /* a TLB miss the in-block helper could not finish (EXIT_SOFTMMU) */
+        uint8_t outcome;        /* enum softmmu_outcome */
+        bool write;
+        uint32_t la;            /* linear address of the access */
+        uint32_t pa;            /* guest-physical address (device, code page) */
+        struct event ev;        /* the #PF to deliver */
+    } soft_miss;
+    struct softmmu_stitch {     /* two guest pages mapped side by side, for page-crossing accesses */
+        uint8_t *base;          /* 2 pages of host address space; NULL until first needed */
+        uint32_t pfn[2];        /* guest-physical pages mapped there (when mapped) */
+        bool mapped;
+    } stitch;
     bool in_direct;             /* guest user code runs directly (monitor/direct.c) */
     struct direct_state {       /* direct execution's caches (monitor/direct.c) */
         struct user_desc ldt[SREG_COUNT]; /* host LDT shadows installed */
@@ -176,6 +195,12 @@ _Static_assert(offsetof(struct vcpu, host_fcw) == VCPU_HOST_FCW, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, fpu) == VCPU_FPU, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, irq_pending) == VCPU_IRQ_PENDING, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, seg_bounds) == VCPU_SEG_BOUNDS, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, tlb) == VCPU_TLB, "vcpu ABI");
+_Static_assert(sizeof(struct softmmu_tlb) == VCPU_TLB_SIZE, "vcpu ABI");
+_Static_assert(offsetof(struct softmmu_tlb, tag_write) == VCPU_TLB_TAG_WRITE, "vcpu ABI");
+_Static_assert(offsetof(struct softmmu_tlb, addend) == VCPU_TLB_ADDEND, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, helper_fn) == VCPU_HELPER_FN, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, helper_target) == VCPU_HELPER_TARGET, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, seg) >= VCPU_ABI_END, "vcpu ABI");
 
 static inline uint32_t vcpu_get_eflags(const struct vcpu *v)

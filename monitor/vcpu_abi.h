@@ -21,4 +21,13 @@
 #define VCPU_IRQ_PENDING 0x98 /* uint32_t irq_pending: EFLAGS_IF when an interrupt waits */
 #define VCPU_SEG_BOUNDS  0xa0 /* uint64_t seg_bounds[6][2][2]: [sreg][write][lo, hi] */
 #define VCPU_FPU         0x180 /* uint8_t fpu[512]: guest x87/SSE state, FXSAVE64 layout */
-#define VCPU_ABI_END    0x380
+/* The soft MMU (shadowmm/softmmu.h): two TLBs, [0] supervisor, [1] user, each
+ * uint32_t tag_read[256], uint32_t tag_write[256], uint64_t addend[256]. */
+#define VCPU_TLB        0x380
+#define VCPU_TLB_SIZE   0x1000  /* bytes of one TLB */
+#define VCPU_TLB_TAG_READ  0x000
+#define VCPU_TLB_TAG_WRITE 0x400
+#define VCPU_TLB_ADDEND    0x800
+#define VCPU_HELPER_FN     0x2380 /* uint64_t: C function the helper stub calls */
+#define VCPU_HELPER_TARGET 0x2388 /* uint64_t: where the helper stub goes next */
+#define VCPU_ABI_END    0x2390

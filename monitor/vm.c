@@ -15,8 +15,10 @@
 #include <string.h>
 
 #include "loader/loader.h"
+#include "monitor/helper.h"
 #include "monitor/run.h"
 #include "shadowmm/shadow.h"
+#include "shadowmm/softmmu.h"
 #include "tcache/tcache.h"
 
 void vm_request_exit(struct vm *vm, enum vm_exit_reason why, int status, const char *fmt, ...)
@@ -60,7 +62,13 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         free(vm);
         return NULL;
     }
-    if (shadow_create(vm, err, errlen) < 0 || run_init(vm, err, errlen) < 0) {
+    /* The in-process engine replaces the host-mapped shadow whenever guest
+     * user code is not executed directly (shadowmm/softmmu.h). */
+    vm->softmmu = cfg->no_direct_exec;
+    vm->cpu.helper_fn = (uint64_t)(uintptr_t)helper_dispatch;
+    softmmu_flush_all(&vm->cpu);
+    vm->stats.sm_flushes_all = 0;
+    if ((!vm->softmmu && shadow_create(vm, err, errlen) < 0) || run_init(vm, err, errlen) < 0) {
         vm_destroy(vm);
         return NULL;
     }
@@ -74,6 +82,7 @@ void vm_destroy(struct vm *vm)
         return;
     run_fini(vm);
     shadow_destroy(vm);
+    softmmu_destroy(&vm->cpu);
     tc_destroy(vm->tc);
     board_destroy(vm);
     gmem_destroy(&vm->mem);

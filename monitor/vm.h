@@ -48,6 +48,8 @@ struct vm {
     struct shadow *shadow;     /* shadow page tables (shadowmm/shadow.h) */
     struct tcache *tc;
     struct vcpu cpu;           /* one vCPU for now */
+    bool softmmu;              /* the in-process engine: translated code reaches guest memory
+                                  through the soft MMU (shadowmm/softmmu.h), not the window */
     struct stats stats;
 
     /* How the run ended; the run loop stops when exit_reason != VMEXIT_NONE. */

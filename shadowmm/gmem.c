@@ -23,6 +23,7 @@
 
 #include "monitor/vm.h"
 #include "shadowmm/shadow.h"
+#include "shadowmm/softmmu.h"
 #include "shadowmm/walk.h"
 #include "tcache/tcache.h"
 
@@ -242,6 +243,11 @@ bool gmem_write_lin(struct vcpu *v, uint32_t lin, const void *src, uint32_t len,
 
 void gmem_protect_code_page(struct vm *vm, uint32_t pfn, bool protect)
 {
+    if (vm->softmmu) { /* no host protection: the TLBs simply lose their write tags */
+        if (protect)
+            softmmu_drop_write_tags(&vm->cpu, pfn);
+        return;
+    }
     if (vm->cpu.cr0 & CR0_PG) { /* every linear alias of the page, in the shadow */
         shadow_update_page(vm, pfn);
         return;

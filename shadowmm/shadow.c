@@ -28,6 +28,7 @@
 #include <sys/mman.h>
 
 #include "monitor/vm.h"
+#include "shadowmm/softmmu.h"
 #include "shadowmm/walk.h"
 #include "tcache/tcache.h"
 
@@ -435,6 +436,14 @@ void mmu_cr0_written(struct vcpu *v, uint32_t old_cr0)
 {
     struct shadow *s = sh_of(v->vm);
     uint32_t changed = old_cr0 ^ v->cr0;
+    if (v->vm->softmmu) {
+        /* PG and WP change what every translation means (SDM Vol. 3A §4.10.4.1). */
+        if (changed & (CR0_PG | CR0_WP)) {
+            softmmu_flush_all(v);
+            tc_ibl_forget_all(v->vm->tc);
+        }
+        return;
+    }
     if (!s || !(changed & (CR0_PG | CR0_WP)))
         return;
     if (changed & CR0_PG) {
@@ -454,6 +463,15 @@ void mmu_cr0_written(struct vcpu *v, uint32_t old_cr0)
  * those at once), so there is nothing to flush. */
 void mmu_cr4_written(struct vcpu *v, uint32_t old_cr4)
 {
+    if (v->vm->softmmu) {
+        /* A TLB is a TLB: toggling PGE flushes even the global entries,
+         * PSE changes what PDEs mean (SDM Vol. 3A §4.10.4.1). */
+        if ((old_cr4 ^ v->cr4) & (CR4_PSE | CR4_PGE)) {
+            softmmu_flush_all(v);
+            tc_ibl_forget_all(v->vm->tc);
+        }
+        return;
+    }
     if ((old_cr4 ^ v->cr4) & CR4_PSE)
         shadow_flush(v->vm);
 }
@@ -462,6 +480,12 @@ void mmu_cr3_written(struct vcpu *v, uint32_t old_cr3)
 {
     struct shadow *s = sh_of(v->vm);
     STAT_INC(v->vm, sh_cr3_switches);
+    (void)old_cr3;
+    if (v->vm->softmmu) {
+        softmmu_flush_nonglobal(v);
+        tc_ibl_forget_all(v->vm->tc); /* its targets are linear addresses */
+        return;
+    }
     if (!s || !s->paging)
         return;
     s->pd_gen++;
@@ -491,6 +515,11 @@ void mmu_cr3_written(struct vcpu *v, uint32_t old_cr3)
 void mmu_invlpg(struct vcpu *v, uint32_t la)
 {
     struct shadow *s = sh_of(v->vm);
+    if (v->vm->softmmu) {
+        softmmu_flush_page(v, la);
+        tc_ibl_drop_page(v->vm->tc, la >> 12);
+        return;
+    }
     if (!s || !s->paging)
         return;
     struct sh_map *m = sh_entry(s, la >> 12);

@@ -27,10 +27,11 @@
 #include "shadowmm/shadow.h"
 
 extern const uint8_t bt_exit_begin[], bt_exit_end[];
+extern const uint8_t bt_helper_begin[], bt_helper_end[];
 
 #define TC_HASH_BUCKETS 65536u
 #define TC_SCRATCH_SIZE 8192u
-#define TC_HEAD_SIZE 256u
+#define TC_HEAD_SIZE 1024u
 #define TC_TRAP_SLOTS 4096u
 #define TC_IBL_TABLES 4u
 
@@ -42,6 +43,8 @@ struct tcache {
     size_t blocks_start;         /* offset where blocks begin */
     uint8_t *exit_stub;          /* copy of bt_exit */
     uint8_t *ibl_miss;           /* indirect-table miss stub */
+    uint8_t *helper;             /* copy of bt_helper: the in-block helper call */
+    uint8_t *helper_exit;        /* leave the block after a helper call: r14 = vcpu->exit_desc */
     uint8_t *scratch;            /* one-off translations */
     struct tblock *hash[TC_HASH_BUCKETS];
     struct tblock **page_head;   /* per guest-physical page: blocks with code on it */
@@ -114,6 +117,14 @@ static void tc_emit_head(struct tcache *tc)
     emit2(&e, ZYDIS_MNEMONIC_MOV, eo_vcpu(VCPU_EIP, 4), eo_reg(ZYDIS_REGISTER_R14D));
     emit2(&e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R14), eo_imm((int64_t)(uintptr_t)&tc->indirect_desc));
     emit_jmp_abs(&e, tc->exit_stub);
+    tc->helper_exit = emit_here(&e);
+    emit2(&e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R14), eo_vcpu(VCPU_EXIT_DESC, 8));
+    emit_jmp_abs(&e, tc->exit_stub);
+    size_t helper_len = (size_t)(bt_helper_end - bt_helper_begin);
+    tc->helper = emit_here(&e);
+    emit_bytes(&e, bt_helper_begin, helper_len);
+    if (e.failed)
+        abort(); /* TC_HEAD_SIZE is too small for the shared stubs */
     tc->scratch = tc->arena + TC_HEAD_SIZE;
     tc->blocks_start = TC_HEAD_SIZE + TC_SCRATCH_SIZE;
     tc->used = tc->blocks_start;
@@ -393,6 +404,8 @@ void tc_ibl_drop_page(struct tcache *tc, uint32_t vpn)
 
 uint8_t *tc_ibl_miss_stub(struct tcache *tc) { return tc->ibl_miss; }
 uint8_t *tc_exit_stub(struct tcache *tc) { return tc->exit_stub; }
+uint8_t *tc_helper_stub(struct tcache *tc) { return tc->helper; }
+uint8_t *tc_helper_exit_stub(struct tcache *tc) { return tc->helper_exit; }
 struct exit_desc *tc_indirect_desc(struct tcache *tc) { return &tc->indirect_desc; }
 
 static void tc_hash_remove(struct tcache *tc, struct tblock *tb)

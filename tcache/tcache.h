@@ -52,6 +52,7 @@ enum exit_kind {
     EXIT_CALLOUT,  /* instruction `insn` must be emulated; v->eip = its EIP */
     EXIT_RAISE,    /* raise exception `vector` (e.g. #UD, #DB after a single step); v->eip set */
     EXIT_FAULT,    /* a host signal in translated code; details in the run loop's fault record */
+    EXIT_SOFTMMU,  /* a soft-MMU access the monitor must finish; details in vcpu->soft_miss */
 };
 
 /* The exit ends an sti: the next instruction runs before any interrupt
@@ -148,6 +149,10 @@ void tc_ibl_insert(struct tcache *tc, struct vcpu *v, struct tblock *tb);
 uint8_t *tc_ibl_miss_stub(struct tcache *tc);
 /* The shared exit code (bt/entry.S bt_exit) copied into the arena's reach. */
 uint8_t *tc_exit_stub(struct tcache *tc);
+/* The in-block helper call (bt/entry.S bt_helper) and the way out of a block
+ * it takes when the helper decided to leave (r14 = vcpu->exit_desc). */
+uint8_t *tc_helper_stub(struct tcache *tc);
+uint8_t *tc_helper_exit_stub(struct tcache *tc);
 
 /* A guest write is about to change guest-physical [pa, pa+len): invalidate
  * every translation of code in it. */

@@ -1,0 +1,36 @@
+/*
+ * probe.h: the soft-MMU probe in translated code and the in-block helper
+ * call it uses on a miss — the part shared by the translator (bt/probe.c)
+ * and the monitor's C side (monitor/helper.c).
+ *
+ * A helper call passes one 32-bit word, `info`, in r10d:
+ *   bits 0..12   size of the access in bytes (1..4096)
+ *   bit 16       the access writes
+ *   bit 17       a user (CPL 3) access: the user TLB
+ *   bits 24..31  what the helper is asked (enum helper_kind)
+ */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+enum helper_kind {
+    HELPER_TLB_MISS = 1, /* translate r13d for the access: fill, or leave the block */
+};
+
+#define HELPER_INFO_SIZE_MASK 0x1fffu
+#define HELPER_INFO_WRITE (1u << 16)
+#define HELPER_INFO_USER (1u << 17)
+#define HELPER_INFO_KIND_SHIFT 24
+#define HELPER_MAX_ACCESS 4096u
+
+static inline uint32_t helper_info(enum helper_kind k, unsigned size, bool write, bool user)
+{
+    return ((uint32_t)k << HELPER_INFO_KIND_SHIFT) | (size & HELPER_INFO_SIZE_MASK) |
+           (write ? HELPER_INFO_WRITE : 0) | (user ? HELPER_INFO_USER : 0);
+}
+
+/* What the C side of a helper call returns (rax, rdx in the host ABI). */
+struct helper_ret {
+    uint64_t target; /* host address translated code continues at */
+    uint64_t r12;    /* value for r12: the host address of guest linear 0 for this page */
+};

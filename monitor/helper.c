@@ -1,0 +1,48 @@
+/*
+ * helper.c: the C side of the in-block helper call (bt/entry.S bt_helper).
+ *
+ * Translated code of the in-process engine calls here, without leaving the
+ * block, when an inline TLB probe misses (bt/probe.c).  The helper either
+ * fills the TLB and lets the access go on — the common case, a few hundred
+ * host instructions and no system call — or, when the access needs more
+ * than memory (a guest #PF, a device, a write to translated code), makes the vCPU exact at the guest instruction and
+ * leaves the block with an EXIT_SOFTMMU exit that the run loop finishes
+ * (run_soft_miss() in monitor/run_fault.c).
+ *
+ *   vcpu->helper_fn = (uintptr_t)helper_dispatch;   // once, at VM creation
+ */
+#include "monitor/helper.h"
+
+#include "bt/bt.h"
+#include "bt/probe.h"
+#include "monitor/vm.h"
+#include "shadowmm/softmmu.h"
+#include "tcache/tcache.h"
+
+/* Leave the block at the guest instruction whose probe returned to `ret`. */
+static struct helper_ret helper_leave(struct vcpu *v, uint64_t ret)
+{
+    struct tcache *tc = v->vm->tc;
+    struct tblock *tb = tc_find_block(tc, (uintptr_t)ret);
+    if (tb) /* always: ret lies in the block that called (the pc map gives its EIP) */
+        v->eip = bt_recover_state(v, tb, (uintptr_t)ret, v->gpr);
+    v->fault_desc = (struct exit_desc){ .kind = EXIT_SOFTMMU };
+    v->exit_desc = (uint64_t)(uintptr_t)&v->fault_desc;
+    return (struct helper_ret){ .target = (uint64_t)(uintptr_t)tc_helper_exit_stub(tc), .r12 = 0 };
+}
+
+struct helper_ret helper_dispatch(struct vcpu *v, uint32_t info, uint32_t la, uint64_t ret)
+{
+    uint32_t size = info & HELPER_INFO_SIZE_MASK;
+    bool write = info & HELPER_INFO_WRITE, user = info & HELPER_INFO_USER;
+    STAT_INC(v->vm, sm_tlb_misses);
+    uint64_t addend = 0;
+    struct soft_miss *m = &v->soft_miss;
+    enum softmmu_outcome o = softmmu_translate(v, la, size, write, user, &addend, &m->pa, &m->ev);
+    if (o == SOFTMMU_OK)
+        return (struct helper_ret){ .target = ret, .r12 = addend };
+    m->outcome = (uint8_t)o;
+    m->write = write;
+    m->la = la;
+    return helper_leave(v, ret);
+}
