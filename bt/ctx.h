@@ -56,6 +56,8 @@ void bt_exit_raise(struct bt_ctx *c, uint8_t vector, uint8_t event_kind, uint32_
 static inline bool bt_softmmu(const struct bt_ctx *c) { return c->v->vm->softmmu; }
 /* probe.c: with r13d = linear address, emit the TLB probe; the operand is [r12 + r13]. */
 ZydisEncoderOperand bt_probe(struct bt_ctx *c, uint16_t size, bool write);
+/* probe.c: call the monitor's helper (bt/probe.h) and come back here. */
+void bt_emit_helper_call(struct bt_ctx *c, uint32_t info);
 
 /* rule_mem.c: operands on guest memory. */
 enum x86_sreg bt_sreg_of(ZydisRegister r);            /* segment register number of a Zydis one */

@@ -39,6 +39,20 @@
 
 static void bt_emit_raw(struct bt_ctx *c, const uint8_t *b, size_t n) { emit_bytes(&c->e, b, n); }
 
+void bt_emit_helper_call(struct bt_ctx *c, uint32_t info)
+{
+    struct emitter *e = &c->e;
+    emit2(e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R10D), eo_imm(info));
+    static const uint8_t lea_r9_rip[] = { 0x4c, 0x8d, 0x0d, 0, 0, 0, 0 }; /* lea r9, [rip + rel32] */
+    size_t lea_at = e->len;
+    bt_emit_raw(c, lea_r9_rip, sizeof lea_r9_rip);
+    emit_jmp_abs(e, tc_helper_stub(c->tc));
+    if (!e->failed) {
+        int32_t rel = (int32_t)(e->len - (lea_at + sizeof lea_r9_rip));
+        memcpy(&e->buf[lea_at + 3], &rel, 4);
+    }
+}
+
 ZydisEncoderOperand bt_probe(struct bt_ctx *c, uint16_t size, bool write)
 {
     struct emitter *e = &c->e;
@@ -64,11 +78,7 @@ ZydisEncoderOperand bt_probe(struct bt_ctx *c, uint16_t size, bool write)
     size_t jrcxz_at = e->len;
     bt_emit_raw(c, jrcxz, sizeof jrcxz);
     emit2(e, ZYDIS_MNEMONIC_XCHG, eo_reg(ZYDIS_REGISTER_R10), eo_reg(ZYDIS_REGISTER_RCX));
-    emit2(e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R10D), eo_imm(helper_info(HELPER_TLB_MISS, n, write, user)));
-    static const uint8_t lea_r9_rip[] = { 0x4c, 0x8d, 0x0d, 0, 0, 0, 0 }; /* lea r9, [rip + rel32] */
-    size_t lea_at = e->len;
-    bt_emit_raw(c, lea_r9_rip, sizeof lea_r9_rip);
-    emit_jmp_abs(e, tc_helper_stub(c->tc));
+    bt_emit_helper_call(c, helper_info(HELPER_TLB_MISS, n, write, user));
     size_t back = e->len;
     static const uint8_t jmp_done[] = { 0xeb, 0x00 };   /* jmp done (rel8 patched) */
     bt_emit_raw(c, jmp_done, sizeof jmp_done);
@@ -79,8 +89,6 @@ ZydisEncoderOperand bt_probe(struct bt_ctx *c, uint16_t size, bool write)
     size_t done = e->len;
     if (!e->failed) {
         e->buf[jrcxz_at + 1] = (uint8_t)(hit - (jrcxz_at + 2));
-        int32_t rel = (int32_t)(back - (lea_at + sizeof lea_r9_rip));
-        memcpy(&e->buf[lea_at + 3], &rel, 4);
         e->buf[back + 1] = (uint8_t)(done - (back + 2));
     }
     STAT_INC(c->v->vm, sm_probes_emitted);

@@ -15,7 +15,23 @@
 
 enum helper_kind {
     HELPER_TLB_MISS = 1, /* translate r13d for the access: fill, or leave the block */
+    HELPER_STRING = 2,   /* run a string instruction (monitor/helper_string.c) */
 };
+
+/* HELPER_STRING's info word:
+ *   bits 0..2    element size (1, 2, 4)
+ *   bits 3..5    the instruction (HELPER_STR_MOVS...)
+ *   bits 6..7    the repeat prefix (HELPER_STR_NOREP, _REPE: F3, _REPNE: F2)
+ *   bits 8..10   the source segment (enum x86_sreg)
+ *   bits 11..14  the instruction's length in bytes
+ *   bit 17       a user (CPL 3) instruction, as for every kind */
+#define HELPER_STR_SIZE_MASK 7u
+#define HELPER_STR_OP_SHIFT 3
+#define HELPER_STR_REP_SHIFT 6
+#define HELPER_STR_SEG_SHIFT 8
+#define HELPER_STR_LEN_SHIFT 11
+enum { HELPER_STR_MOVS, HELPER_STR_STOS, HELPER_STR_LODS, HELPER_STR_CMPS, HELPER_STR_SCAS };
+enum { HELPER_STR_NOREP, HELPER_STR_REPE, HELPER_STR_REPNE };
 
 #define HELPER_INFO_SIZE_MASK 0x1fffu
 #define HELPER_INFO_WRITE (1u << 16)

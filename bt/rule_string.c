@@ -15,6 +15,7 @@
  *                  lea esi, [rsi-W] ; lea edi, [rdi-W]
  */
 #include "bt/ctx.h"
+#include "bt/probe.h"
 
 #define BT_W ((int32_t)GMEM_WINDOW_BASE)
 
@@ -77,13 +78,43 @@ static void bt_string_emit_insn(struct bt_ctx *c)
     emit_u8(&c->e, d->bytes[np]);
 }
 
+/* The in-process engine: every element needs its own soft-MMU translation,
+ * so the whole instruction runs in the monitor's string helper without
+ * leaving the block (monitor/helper_string.c). */
+static void bt_string_helper(struct bt_ctx *c, enum x86_sreg sseg)
+{
+    const struct decoded_insn *d = c->d;
+    unsigned op;
+    switch (d->i.mnemonic) {
+    case ZYDIS_MNEMONIC_MOVSB: case ZYDIS_MNEMONIC_MOVSW: case ZYDIS_MNEMONIC_MOVSD: op = HELPER_STR_MOVS; break;
+    case ZYDIS_MNEMONIC_STOSB: case ZYDIS_MNEMONIC_STOSW: case ZYDIS_MNEMONIC_STOSD: op = HELPER_STR_STOS; break;
+    case ZYDIS_MNEMONIC_LODSB: case ZYDIS_MNEMONIC_LODSW: case ZYDIS_MNEMONIC_LODSD: op = HELPER_STR_LODS; break;
+    case ZYDIS_MNEMONIC_CMPSB: case ZYDIS_MNEMONIC_CMPSW: case ZYDIS_MNEMONIC_CMPSD: op = HELPER_STR_CMPS; break;
+    case ZYDIS_MNEMONIC_SCASB: case ZYDIS_MNEMONIC_SCASW: case ZYDIS_MNEMONIC_SCASD: op = HELPER_STR_SCAS; break;
+    default:
+        bt_exit_callout(c);
+        return;
+    }
+    /* F3 is rep (repe for cmps/scas), F2 repne; on movs/stos/lods both
+     * repeat on ECX alone. */
+    unsigned rep = HELPER_STR_NOREP;
+    if (d->i.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE))
+        rep = HELPER_STR_REPE;
+    else if (d->i.attributes & ZYDIS_ATTRIB_HAS_REPNE)
+        rep = op == HELPER_STR_CMPS || op == HELPER_STR_SCAS ? HELPER_STR_REPNE : HELPER_STR_REPE;
+    unsigned size = d->i.operand_width / 8;
+    bool user = (c->tb->key.mode & TB_MODE_CPL_MASK) == 3;
+    uint32_t info = ((uint32_t)HELPER_STRING << HELPER_INFO_KIND_SHIFT) | size | (op << HELPER_STR_OP_SHIFT) |
+                    (rep << HELPER_STR_REP_SHIFT) | ((uint32_t)sseg << HELPER_STR_SEG_SHIFT) |
+                    ((uint32_t)d->i.length << HELPER_STR_LEN_SHIFT) | (user ? HELPER_INFO_USER : 0);
+    bt_emit_helper_call(c, info);
+}
+
 void bt_rule_string(struct bt_ctx *c)
 {
     const struct decoded_insn *d = c->d;
-    if (d->i.address_width == 16 || bt_softmmu(c)) {
-        /* 16-bit: SI/DI/CX wrap at 64 KiB.  Soft MMU: every element needs
-         * its own translation.  The monitor runs it (emu_string.c). */
-        bt_exit_callout(c);
+    if (d->i.address_width == 16) {
+        bt_exit_callout(c); /* SI/DI/CX wrap at 64 KiB: the monitor emulates it */
         return;
     }
 
@@ -94,6 +125,10 @@ void bt_rule_string(struct bt_ctx *c)
     uint32_t mode = c->tb->key.mode;
     if ((src && (mode & TB_MODE_CHECK(sseg))) || (dst && (mode & TB_MODE_CHECK(SREG_ES)))) {
         bt_exit_callout(c); /* limits to check on every element: the monitor emulates it */
+        return;
+    }
+    if (bt_softmmu(c)) {
+        bt_string_helper(c, sseg);
         return;
     }
     if (rep)

@@ -19,13 +19,15 @@
 #include "shadowmm/softmmu.h"
 #include "tcache/tcache.h"
 
-/* Leave the block at the guest instruction whose probe returned to `ret`. */
-static struct helper_ret helper_leave(struct vcpu *v, uint64_t ret)
+struct helper_ret helper_leave(struct vcpu *v, uint64_t ret, uint32_t skip)
 {
     struct tcache *tc = v->vm->tc;
-    struct tblock *tb = tc_find_block(tc, (uintptr_t)ret);
-    if (tb) /* always: ret lies in the block that called (the pc map gives its EIP) */
-        v->eip = bt_recover_state(v, tb, (uintptr_t)ret, v->gpr);
+    /* ret - 1 is the helper call's last byte: inside the calling guest
+     * instruction's translation even when nothing of it follows the call. */
+    uintptr_t call = (uintptr_t)ret - 1;
+    struct tblock *tb = tc_find_block(tc, call);
+    if (tb) /* always: the call lies in a block (the pc map gives its EIP) */
+        v->eip = bt_recover_state(v, tb, call, v->gpr) + skip;
     v->fault_desc = (struct exit_desc){ .kind = EXIT_SOFTMMU };
     v->exit_desc = (uint64_t)(uintptr_t)&v->fault_desc;
     return (struct helper_ret){ .target = (uint64_t)(uintptr_t)tc_helper_exit_stub(tc), .r12 = 0 };
@@ -33,6 +35,8 @@ static struct helper_ret helper_leave(struct vcpu *v, uint64_t ret)
 
 struct helper_ret helper_dispatch(struct vcpu *v, uint32_t info, uint32_t la, uint64_t ret)
 {
+    if ((info >> HELPER_INFO_KIND_SHIFT) == HELPER_STRING)
+        return helper_string(v, info, ret);
     uint32_t size = info & HELPER_INFO_SIZE_MASK;
     bool write = info & HELPER_INFO_WRITE, user = info & HELPER_INFO_USER;
     STAT_INC(v->vm, sm_tlb_misses);
@@ -44,5 +48,5 @@ struct helper_ret helper_dispatch(struct vcpu *v, uint32_t info, uint32_t la, ui
     m->outcome = (uint8_t)o;
     m->write = write;
     m->la = la;
-    return helper_leave(v, ret);
+    return helper_leave(v, ret, 0);
 }

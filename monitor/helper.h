@@ -9,3 +9,12 @@
 #include "monitor/vcpu.h"
 
 struct helper_ret helper_dispatch(struct vcpu *v, uint32_t info, uint32_t la, uint64_t ret);
+
+/* Leave the block instead of returning to it: the vCPU is made exact at the
+ * guest instruction whose helper call returns to `ret`, plus `skip` bytes
+ * (its length, when it has completed); the run loop then finishes what
+ * v->soft_miss says (EXIT_SOFTMMU). */
+struct helper_ret helper_leave(struct vcpu *v, uint64_t ret, uint32_t skip);
+
+/* HELPER_STRING (monitor/helper_string.c). */
+struct helper_ret helper_string(struct vcpu *v, uint32_t info, uint64_t ret);

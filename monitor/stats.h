@@ -71,6 +71,7 @@
     X(softmmu, sm_tlb_misses, "TLB probes that missed and called the monitor")         \
     X(softmmu, sm_tlb_fills, "TLB entries filled from a guest page-table walk")        \
     X(softmmu, sm_page_crossings, "accesses crossing a page boundary (slow path)")      \
+    X(softmmu, sm_string_helpers, "string instructions run by the in-block helper")  \
     X(softmmu, sm_stitches, "page pairs mapped side by side for crossing accesses")  \
     X(softmmu, sm_page_faults, "page faults the soft MMU raised")                      \
     X(softmmu, sm_code_writes, "writes to pages holding translated code")              \
