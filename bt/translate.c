@@ -204,7 +204,9 @@ static void bt_translate_loop(struct bt_ctx *c)
         if (c->ended)
             return;
         eip = c->next_eip;
-        bool same_page = (tb->key.cs_base + eip) / GMEM_PAGE_SIZE == tb->key.pfn;
+        /* Linear pages: key.pfn is the physical page, which with paging on
+         * has nothing to do with the linear page number. */
+        bool same_page = (tb->key.cs_base + eip) / GMEM_PAGE_SIZE == (tb->key.cs_base + tb->key.eip) / GMEM_PAGE_SIZE;
         if (tb->ninsns >= max || !same_page || c->e.cap - c->e.len < BT_INSN_ROOM * 2)
             break;
     }
