@@ -440,7 +440,7 @@ void mmu_cr0_written(struct vcpu *v, uint32_t old_cr0)
         /* PG and WP change what every translation means (SDM Vol. 3A §4.10.4.1). */
         if (changed & (CR0_PG | CR0_WP)) {
             softmmu_flush_all(v);
-            tc_ibl_forget_all(v->vm->tc);
+            tc_linear_flush(v->vm->tc, false);
         }
         return;
     }
@@ -468,7 +468,7 @@ void mmu_cr4_written(struct vcpu *v, uint32_t old_cr4)
          * PSE changes what PDEs mean (SDM Vol. 3A §4.10.4.1). */
         if ((old_cr4 ^ v->cr4) & (CR4_PSE | CR4_PGE)) {
             softmmu_flush_all(v);
-            tc_ibl_forget_all(v->vm->tc);
+            tc_linear_flush(v->vm->tc, false);
         }
         return;
     }
@@ -483,7 +483,7 @@ void mmu_cr3_written(struct vcpu *v, uint32_t old_cr3)
     (void)old_cr3;
     if (v->vm->softmmu) {
         softmmu_flush_nonglobal(v);
-        tc_ibl_forget_all(v->vm->tc); /* its targets are linear addresses */
+        tc_linear_flush(v->vm->tc, true);
         return;
     }
     if (!s || !s->paging)
@@ -517,7 +517,7 @@ void mmu_invlpg(struct vcpu *v, uint32_t la)
     struct shadow *s = sh_of(v->vm);
     if (v->vm->softmmu) {
         softmmu_flush_page(v, la);
-        tc_ibl_drop_page(v->vm->tc, la >> 12);
+        tc_linear_invlpg(v->vm->tc, la >> 12);
         return;
     }
     if (!s || !s->paging)

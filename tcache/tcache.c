@@ -25,49 +25,10 @@
 #include "bt/emit.h"
 #include "monitor/vm.h"
 #include "shadowmm/shadow.h"
+#include "tcache/tc_priv.h"
 
 extern const uint8_t bt_exit_begin[], bt_exit_end[];
 extern const uint8_t bt_helper_begin[], bt_helper_end[];
-
-#define TC_HASH_BUCKETS 65536u
-#define TC_SCRATCH_SIZE 8192u
-#define TC_HEAD_SIZE 1024u
-#define TC_TRAP_SLOTS 4096u
-#define TC_IBL_TABLES 4u
-
-struct tcache {
-    struct vm *vm;
-    uint8_t *arena;              /* RWX code arena */
-    size_t arena_size;
-    size_t used;                 /* bytes of the arena in use (head + scratch + blocks) */
-    size_t blocks_start;         /* offset where blocks begin */
-    uint8_t *exit_stub;          /* copy of bt_exit */
-    uint8_t *ibl_miss;           /* indirect-table miss stub */
-    uint8_t *helper;             /* copy of bt_helper: the in-block helper call */
-    uint8_t *helper_exit;        /* leave the block after a helper call: r14 = vcpu->exit_desc */
-    uint8_t *scratch;            /* one-off translations */
-    struct tblock *hash[TC_HASH_BUCKETS];
-    struct tblock **page_head;   /* per guest-physical page: blocks with code on it */
-    uint32_t npages;
-    struct tblock **blocks;      /* every block since the last flush, ascending host address */
-    size_t nblocks, cap_blocks;
-    struct exit_desc indirect_desc;  /* shared by every indirect miss */
-    struct tc_ibl_table {        /* one indirect-branch table per recently used mode */
-        struct ibl_entry *e;     /* IBL_ENTRIES entries */
-        uint32_t mode, cs_base;  /* the block-key mode and CS base its entries belong to */
-        bool used;               /* holds entries for (mode, cs_base) */
-        uint64_t last_use;       /* for replacing the least recently used */
-    } ibl[TC_IBL_TABLES];
-    struct tc_ibl_table *ibl_cur; /* the table of the current mode (vcpu->ibl points at it) */
-    struct ibl_entry *ibl_empty; /* always misses: swapped in to make translated code exit */
-    uint64_t ibl_clock;
-    struct tblock *ephemeral;    /* block running from the scratch area, or NULL */
-    struct tc_trap {             /* adaptive translation: trapping instructions */
-        uint32_t pa;             /* guest-physical address of the instruction + 1 (0: free) */
-        uint16_t count;          /* traps seen */
-        bool emulated;           /* translate it as a callout */
-    } traps[TC_TRAP_SLOTS];
-};
 
 static uint32_t tc_hash(const struct tb_key *k)
 {
@@ -80,7 +41,7 @@ static bool tc_key_equal(const struct tb_key *a, const struct tb_key *b)
     return a->eip == b->eip && a->cs_base == b->cs_base && a->mode == b->mode && a->pfn == b->pfn;
 }
 
-static void tc_ibl_clear_entries(struct tcache *tc, struct ibl_entry *e)
+void tc_ibl_clear_entries(struct tcache *tc, struct ibl_entry *e)
 {
     for (uint32_t i = 0; i < IBL_ENTRIES; i++)
         e[i] = (struct ibl_entry){ .tag = 0, .host = (uint64_t)(uintptr_t)tc->ibl_miss };
@@ -146,7 +107,7 @@ struct tcache *tc_create(struct vm *vm, size_t arena_size, char *err, size_t err
     for (unsigned t = 0; t < TC_IBL_TABLES; t++)
         tables_ok &= (tc->ibl[t].e = aligned_alloc(64, IBL_ENTRIES * sizeof(struct ibl_entry))) != NULL;
     tc->ibl_empty = aligned_alloc(64, IBL_ENTRIES * sizeof(struct ibl_entry));
-    if (tc->arena == MAP_FAILED || !tc->page_head || !tables_ok || !tc->ibl_empty) {
+    if (tc->arena == MAP_FAILED || !tc->page_head || !tables_ok || !tc->ibl_empty || tc_linear_init(tc) < 0) {
         snprintf(err, errlen, "cannot allocate a %zu MiB translation cache", arena_size >> 20);
         if (tc->arena == MAP_FAILED)
             tc->arena = NULL;
@@ -179,6 +140,7 @@ void tc_destroy(struct tcache *tc)
         tc_free_block(tc->blocks[i]);
     free(tc->blocks);
     free(tc->page_head);
+    tc_linear_destroy(tc);
     for (unsigned t = 0; t < TC_IBL_TABLES; t++)
         free(tc->ibl[t].e);
     free(tc->ibl_empty);
@@ -302,9 +264,13 @@ void tc_link(struct tcache *tc, struct tblock *from, unsigned slot, struct tbloc
     /* With paging, a jump may only be chained within one linear page: the
      * source ran, so that page maps where the target was translated from;
      * any other page may be remapped behind the chain's back. */
+    if ((from->key.mode & TB_MODE_PAGING) && to->pfn_last != to->key.pfn)
+        return;
+    /* The in-process engine may chain across pages: tc_linear.c records
+     * which translation the chain rests on and undoes it at TLB events. */
     if ((from->key.mode & TB_MODE_PAGING) &&
-        (((from->key.cs_base + from->key.eip) >> 12) != ((to->key.cs_base + to->key.eip) >> 12) ||
-         to->pfn_last != to->key.pfn))
+        ((from->key.cs_base + from->key.eip) >> 12) != ((to->key.cs_base + to->key.eip) >> 12) &&
+        !tc_linear_link(tc, x, to))
         return;
     x->to = to;
     x->in_next = to->incoming;
@@ -317,10 +283,11 @@ void tc_link(struct tcache *tc, struct tblock *from, unsigned slot, struct tbloc
 }
 
 /* Undo one chained jump: it falls through to its dispatcher exit again. */
-static void tc_unlink_exit(struct tcache *tc, struct tb_exit *x)
+void tc_unlink_exit(struct tcache *tc, struct tb_exit *x)
 {
     if (!x->to)
         return;
+    tc_linear_unlink(x);
     *x->in_pprev = x->in_next;
     if (x->in_next)
         x->in_next->in_pprev = x->in_pprev;
@@ -357,6 +324,8 @@ void tc_ibl_insert(struct tcache *tc, struct vcpu *v, struct tblock *tb)
     }
     struct tc_ibl_table *t = tc_ibl_table_of(tc, tb->key.mode, tb->key.cs_base);
     if (!t)
+        return;
+    if ((tb->key.mode & TB_MODE_PAGING) && tc->vm->softmmu && !tc_linear_ibl(tc, t, tb))
         return;
     struct ibl_entry *e = &t->e[tb->key.eip & (IBL_ENTRIES - 1)];
     e->tag = (uint32_t)(0u - tb->key.eip);
@@ -494,6 +463,8 @@ void tc_flush(struct tcache *tc)
     memset(tc->hash, 0, sizeof tc->hash);
     tc->used = tc->blocks_start;
     tc_ibl_clear(tc);
+    tc->linear.global_links = tc->linear.local_links = NULL; /* their blocks are gone */
+    tc_linear_flush(tc, false);
     STAT_INC(tc->vm, tc_flushes);
 }
 

@@ -79,6 +79,12 @@ struct tb_exit {
     struct tblock *to;          /* chained target, or NULL */
     struct tb_exit *in_next;    /* next exit chained to the same target */
     struct tb_exit **in_pprev;  /* link pointing at this one */
+    /* A chain across pages (in-process engine, tcache/tc_linear.c): its
+     * list, and the linear page (or 4 MiB region) of the target it relies on. */
+    struct tb_exit *lin_next;
+    struct tb_exit **lin_pprev; /* NULL when not on a list */
+    uint32_t lin_vpn;
+    bool lin_large;
 };
 
 /* PC map entry: host code from host_off on belongs to the guest instruction at eip. */
@@ -147,6 +153,13 @@ void tc_link(struct tcache *tc, struct tblock *from, unsigned slot, struct tbloc
 void tc_ibl_insert(struct tcache *tc, struct vcpu *v, struct tblock *tb);
 /* Host address indirect exits jump to on a table miss (r14d = target EIP). */
 uint8_t *tc_ibl_miss_stub(struct tcache *tc);
+/* The in-process engine's TLB events (shadowmm/shadow.c's mmu hooks):
+ * chains across pages and indirect-table entries rest on linear
+ * translations, and go when the guest's TLB would drop those.  A CR3 load
+ * keeps what rests on global pages (keep_global). */
+void tc_linear_flush(struct tcache *tc, bool keep_global);
+void tc_linear_invlpg(struct tcache *tc, uint32_t vpn);
+
 /* The shared exit code (bt/entry.S bt_exit) copied into the arena's reach. */
 uint8_t *tc_exit_stub(struct tcache *tc);
 /* The in-block helper call (bt/entry.S bt_helper) and the way out of a block
