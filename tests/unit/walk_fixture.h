@@ -70,13 +70,13 @@ static inline void wfx_reset(struct vcpu *v)
     v->cpl = 0;
 }
 
-static int wfx_setup(void **state)
+static inline int wfx_setup(void **state)
 {
     wfx_reset(wfx_cpu(state));
     return 0;
 }
 
-static int wfx_group_setup(void **state)
+static inline int wfx_group_setup(void **state)
 {
     char err[256];
     struct vm *vm = calloc(1, sizeof *vm);
@@ -93,7 +93,7 @@ static int wfx_group_setup(void **state)
     return 0;
 }
 
-static int wfx_group_teardown(void **state)
+static inline int wfx_group_teardown(void **state)
 {
     struct vm *vm = *state;
     gmem_destroy(&vm->mem);
