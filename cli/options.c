@@ -183,8 +183,31 @@ static int opt_no_reboot(struct options_ctx *c, const char *v)
 static int opt_no_direct_exec(struct options_ctx *c, const char *v)
 {
     (void)v;
-    c->cfg->no_direct_exec = true;
+    c->cfg->direct_exec = DIRECT_EXEC_OFF;
     return 0;
+}
+
+static int opt_direct_exec(struct options_ctx *c, const char *v)
+{
+    static const char *const modes[] = { [DIRECT_EXEC_AUTO] = "auto", [DIRECT_EXEC_ON] = "on",
+                                         [DIRECT_EXEC_OFF] = "off" };
+    for (unsigned i = 0; i < 3; i++)
+        if (v && strcmp(v, modes[i]) == 0) {
+            c->cfg->direct_exec = (enum direct_exec_mode)i;
+            return 0;
+        }
+    return options_fail(c, "--direct-exec takes auto, on or off, not '%s'", v ? v : "");
+}
+
+static int opt_mmu(struct options_ctx *c, const char *v)
+{
+    static const char *const engines[] = { [MMU_AUTO] = "auto", [MMU_SOFT] = "soft", [MMU_HOST] = "host" };
+    for (unsigned i = 0; i < 3; i++)
+        if (v && strcmp(v, engines[i]) == 0) {
+            c->cfg->mmu = (enum mmu_engine)i;
+            return 0;
+        }
+    return options_fail(c, "--mmu takes auto, soft or host, not '%s'", v ? v : "");
 }
 
 static int opt_strict_memory(struct options_ctx *c, const char *v)
@@ -241,6 +264,11 @@ static int opt_version(struct options_ctx *c, const char *v)
 {
     (void)v;
     fprintf(c->out, "btvisor %s\n", BTVISOR_VERSION);
+    struct host_probe p;
+    char line[256];
+    host_probe_run(&p);
+    host_probe_describe(&p, line, sizeof line);
+    fprintf(c->out, "%s\n", line);
     c->done = true;
     return 0;
 }
@@ -301,8 +329,11 @@ static const struct option_def options_table[] = {
     { "--dump-translations", "PATH", false, opt_dump, "write each guest block beside its translation to PATH" },
     { "--strict-memory", NULL, false, opt_strict_memory,
       "stop at the first guest access to an address with neither RAM nor a device (default: reads all-ones)" },
-    { "--no-direct-exec", NULL, false, opt_no_direct_exec,
-      "translate guest user code too instead of running it on the CPU (untrusted guests, exact segment values)" },
+    { "--direct-exec", "=auto|on|off", true, opt_direct_exec,
+      "run guest user code on the CPU: where the host allows it (auto, default), always (on), never (off)" },
+    { "--no-direct-exec", NULL, false, opt_no_direct_exec, "the same as --direct-exec=off" },
+    { "--mmu", "=auto|soft|host", true, opt_mmu,
+      "guest memory: soft MMU unless user code runs directly (auto), soft MMU, or the host-mapped window" },
     { "--tc-size", "SIZE", false, opt_tc_size, "translation cache code arena, 1M..1G; plain number = MiB (default 32M)" },
     { "--help", NULL, false, opt_help, "print this help and exit (also -h)" },
     { "--version", NULL, false, opt_version, "print the version and exit" },

@@ -162,7 +162,7 @@ bool direct_possible(struct vcpu *v)
     /* With IOPL 3 user code may change IF with popf and read it with pushf,
      * which do not fault on the host: such code is translated, where they
      * are exact. */
-    if (v->cpl != 3 || v->vm->cfg.no_direct_exec || (v->eflags & EFLAGS_VM) || vcpu_iopl(v) == 3)
+    if (v->cpl != 3 || !v->vm->direct_exec || (v->eflags & EFLAGS_VM) || vcpu_iopl(v) == 3)
         return false;
     /* With CR0.TS or EM the guest expects #NM/#UD from x87/SIMD instructions
      * (a lazily switched FPU); on the host they would just run: translate. */

@@ -13,6 +13,11 @@
 #include <stdio.h>
 
 #define STATS_LIST(X)                                                                  \
+    X(engine, engine_direct_exec, "1: guest user code ran directly on the CPU")         \
+    X(engine, engine_softmmu, "1: guest memory through the soft MMU (in-process engine)") \
+    X(engine, host_compat_mode, "1: the host runs 32-bit compatibility-mode code")      \
+    X(engine, host_ldt, "1: the host loads LDT selectors")                             \
+    X(engine, host_seccomp, "1: the host installs seccomp filters")                    \
     X(tcache, tc_blocks_translated, "guest blocks translated")                          \
     X(tcache, tc_guest_bytes, "guest code bytes translated")                            \
     X(tcache, tc_host_bytes, "host code bytes emitted")                                 \

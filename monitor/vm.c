@@ -36,6 +36,31 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason why, int status, const c
     }
 }
 
+/* Direct execution where asked for and possible (the host probe decides
+ * for --direct-exec=auto); the soft MMU whenever user code is translated,
+ * unless --mmu=host asks for the host-mapped window. */
+static int vm_choose_engine(struct vm *vm, char *err, size_t errlen)
+{
+    const struct vm_config *cfg = &vm->cfg;
+    enum direct_exec_mode mode = cfg->mmu == MMU_SOFT ? DIRECT_EXEC_OFF : cfg->direct_exec;
+    if (mode != DIRECT_EXEC_OFF)
+        host_probe_run(&vm->host);
+    bool refused;
+    vm->direct_exec = host_probe_decide(mode, &vm->host, &refused);
+    if (refused) {
+        snprintf(err, errlen, "--direct-exec=on: this host cannot run guest user code directly (it lacks %s)",
+                 host_probe_missing(&vm->host));
+        return -1;
+    }
+    vm->softmmu = !vm->direct_exec && cfg->mmu != MMU_HOST;
+    vm->stats.engine_direct_exec = vm->direct_exec;
+    vm->stats.engine_softmmu = vm->softmmu;
+    vm->stats.host_compat_mode = vm->host.compat_mode;
+    vm->stats.host_ldt = vm->host.ldt;
+    vm->stats.host_seccomp = vm->host.seccomp;
+    return 0;
+}
+
 struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
 {
     struct vm *vm = calloc(1, sizeof *vm);
@@ -62,9 +87,13 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         free(vm);
         return NULL;
     }
-    /* The in-process engine replaces the host-mapped shadow whenever guest
-     * user code is not executed directly (shadowmm/softmmu.h). */
-    vm->softmmu = cfg->no_direct_exec;
+    if (vm_choose_engine(vm, err, errlen) < 0) {
+        tc_destroy(vm->tc);
+        board_destroy(vm);
+        gmem_destroy(&vm->mem);
+        free(vm);
+        return NULL;
+    }
     vm->cpu.helper_fn = (uint64_t)(uintptr_t)helper_dispatch;
     softmmu_flush_all(&vm->cpu);
     vm->stats.sm_flushes_all = 0;

@@ -4,6 +4,7 @@
  * it through a struct vm * (or v->vm from a vCPU).
  */
 #pragma once
+#include "monitor/host_probe.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,13 @@ struct shadow;
 enum stats_format { STATS_NONE, STATS_TEXT, STATS_JSON };
 
 /* Everything the command line decides (cli/options.c fills it). */
+/* How translated code reaches guest memory. */
+enum mmu_engine {
+    MMU_AUTO, /* the soft MMU unless user code runs directly (which needs the host window) */
+    MMU_SOFT, /* the soft MMU (shadowmm/softmmu.h); implies --direct-exec=off */
+    MMU_HOST, /* the host-mapped guest window and its shadow (shadowmm/shadow.h) */
+};
+
 struct vm_config {
     const char *kernel;        /* -kernel FILE */
     const char *initrd;        /* -initrd FILE (Linux bzImage only), NULL if none */
@@ -32,7 +40,8 @@ struct vm_config {
     const char *dump_path;     /* --dump-translations PATH: side-by-side listing, NULL: off */
     uint64_t tc_size;          /* --tc-size: code arena bytes */
     bool no_reboot;            /* -no-reboot: a reset request ends the run with status 0 */
-    bool no_direct_exec;       /* --no-direct-exec: translate guest user code too */
+    enum direct_exec_mode direct_exec; /* --direct-exec=auto|on|off (--no-direct-exec = off) */
+    enum mmu_engine mmu;       /* --mmu=auto|soft|host */
     bool strict_memory;        /* --strict-memory: stop the run at the first access to a physical
                                   address with neither RAM nor a device (default: it reads as
                                   all-ones and ignores writes, as on a PC bus, with one warning) */
@@ -50,6 +59,8 @@ struct vm {
     struct vcpu cpu;           /* one vCPU for now */
     bool softmmu;              /* the in-process engine: translated code reaches guest memory
                                   through the soft MMU (shadowmm/softmmu.h), not the window */
+    bool direct_exec;          /* guest user code runs on the CPU (monitor/direct.c) */
+    struct host_probe host;    /* what the host can do (monitor/host_probe.h) */
     struct stats stats;
 
     /* How the run ended; the run loop stops when exit_reason != VMEXIT_NONE. */

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monitor/host_probe.h"
 #include "diff_compare.h"
 #include "diff_flags.h"
 #include "diff_gen.h"
@@ -34,6 +35,8 @@
 #include "monitor/x86.h"
 
 #define MAIN_BATCH 32
+
+#define DIFF_EXIT_SKIPPED 77 /* ctest SKIP_RETURN_CODE */
 
 enum against { AGAINST_BTVISOR, AGAINST_NATIVE, AGAINST_PERTURBED };
 
@@ -409,6 +412,18 @@ int main(int argc, char **argv)
     d->scratch[0] = malloc(sizeof *d->scratch[0]);
     d->scratch[1] = malloc(sizeof *d->scratch[1]);
     char err[512];
+    /* The native reference is a 32-bit process: on a host without
+     * compatibility mode it cannot run, and the tier says so and skips
+     * (ctest SKIP_RETURN_CODE 77) instead of "passing" with no case run. */
+    struct host_probe host;
+    host_probe_run(&host);
+    if (!host.compat_mode) {
+        char line[256];
+        host_probe_describe(&host, line, sizeof line);
+        printf("btv-difftest: skipped: the native reference needs 32-bit compatibility mode, which this host "
+               "lacks\n  (%s)\n", line);
+        return DIFF_EXIT_SKIPPED;
+    }
     d->other.verbose = d->opt.verbose;
     if (diff_peer_start(&d->native, DIFF_PEER_NATIVE, d->opt.runner, NULL, err, sizeof err) < 0 ||
         diff_peer_start(&d->other, d->opt.against == AGAINST_BTVISOR ? DIFF_PEER_BTVISOR : DIFF_PEER_NATIVE,
@@ -429,5 +444,10 @@ int main(int argc, char **argv)
     diff_peer_stop(&d->native);
     diff_peer_stop(&d->other);
     main_summary(d);
+    if (d->total.passed + d->total.failed == 0) {
+        printf("btv-difftest: FAIL: no case was compared (%" PRIu64 " skipped): a run that checks nothing "
+               "cannot pass\n", d->total.skipped);
+        return 1;
+    }
     return d->total.failed ? 1 : 0;
 }

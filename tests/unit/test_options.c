@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "monitor/host_probe.h"
 #include "cli/options.c"
 
 #define MiB (1ull << 20)
@@ -173,6 +174,42 @@ static void test_size_parser(void **state)
     assert_int_equal(options_parse_size("1kk", 1, &b), -1);
 }
 
+/* --direct-exec=auto|on|off, its old spelling, and --mmu. */
+static void test_engine_options(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("-kernel", "k")->cfg.direct_exec, DIRECT_EXEC_AUTO);
+    assert_int_equal(PARSE("-kernel", "k", "--direct-exec=on")->cfg.direct_exec, DIRECT_EXEC_ON);
+    assert_int_equal(PARSE("-kernel", "k", "--direct-exec=off")->cfg.direct_exec, DIRECT_EXEC_OFF);
+    assert_int_equal(PARSE("-kernel", "k", "--no-direct-exec")->cfg.direct_exec, DIRECT_EXEC_OFF);
+    assert_int_equal(PARSE("-kernel", "k", "--mmu=host")->cfg.mmu, MMU_HOST);
+    assert_int_equal(PARSE("-kernel", "k", "--mmu=soft")->cfg.mmu, MMU_SOFT);
+    expect_usage(PARSE("-kernel", "k", "--direct-exec=maybe"), "--direct-exec takes auto, on or off, not 'maybe'");
+    expect_usage(PARSE("-kernel", "k", "--mmu=tlb"), "--mmu takes auto, soft or host, not 'tlb'");
+}
+
+/* The engine decision (monitor/host_probe.c) for every mode and host. */
+static void test_engine_decision(void **state)
+{
+    (void)state;
+    struct host_probe full = { .compat_mode = true, .ldt = true, .seccomp = true };
+    struct host_probe no_ldt = { .compat_mode = true, .ldt = false, .seccomp = true };
+    struct host_probe none = { 0 };
+    bool refused;
+    assert_true(host_probe_decide(DIRECT_EXEC_AUTO, &full, &refused));
+    assert_false(refused);
+    assert_false(host_probe_decide(DIRECT_EXEC_AUTO, &no_ldt, &refused));
+    assert_false(refused);
+    assert_false(host_probe_decide(DIRECT_EXEC_OFF, &full, &refused));
+    assert_false(refused);
+    assert_true(host_probe_decide(DIRECT_EXEC_ON, &full, &refused));
+    assert_false(host_probe_decide(DIRECT_EXEC_ON, &no_ldt, &refused));
+    assert_true(refused);
+    assert_string_equal(host_probe_missing(&no_ldt), "LDT selectors");
+    assert_string_equal(host_probe_missing(&none), "compatibility-mode code, LDT selectors, seccomp filters");
+    assert_string_equal(host_probe_missing(&full), "");
+}
+
 static void test_tc_size(void **state)
 {
     (void)state;
@@ -246,7 +283,15 @@ static void test_help_and_version(void **state)
     }
     struct outcome *o = PARSE("--version");
     assert_int_equal(o->r, 1);
-    assert_string_equal(o->out, "btvisor " BTVISOR_VERSION "\n");
+    assert_true(strncmp(o->out, "btvisor " BTVISOR_VERSION "\nhost: compatibility-mode code ",
+                        strlen("btvisor " BTVISOR_VERSION "\nhost: compatibility-mode code ")) == 0);
+    assert_non_null(strstr(o->out, "; user code: "));
+    /* The probe's override shows in the line: a host without compatibility mode. */
+    setenv(HOST_PROBE_ENV, "nocompat", 1);
+    o = PARSE("--version");
+    unsetenv(HOST_PROBE_ENV);
+    assert_non_null(strstr(o->out, "compatibility-mode code no, LDT selectors no, seccomp no"));
+    assert_non_null(strstr(o->out, "user code: translated (in-process engine)"));
     /* Help stops parsing: later mistakes do not matter. */
     assert_int_equal(PARSE("--help", "-bogus")->r, 1);
 }
@@ -278,6 +323,8 @@ int main(void)
         cmocka_unit_test(test_ram_size_errors),
         cmocka_unit_test(test_size_parser),
         cmocka_unit_test(test_tc_size),
+        cmocka_unit_test(test_engine_options),
+        cmocka_unit_test(test_engine_decision),
         cmocka_unit_test(test_serial),
         cmocka_unit_test(test_display_and_device),
         cmocka_unit_test(test_stats_options),

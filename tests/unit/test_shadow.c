@@ -37,7 +37,8 @@ static uint32_t get32(uint32_t pa)
 static int setup(void **state)
 {
     char err[256];
-    struct vm_config cfg = { .ram_size = 32u << 20, .com1 = { .kind = SERIAL_NULL }, .tc_size = 4u << 20 };
+    struct vm_config cfg = { .ram_size = 32u << 20, .com1 = { .kind = SERIAL_NULL }, .tc_size = 4u << 20,
+                             .mmu = MMU_HOST }; /* the host-mapped shadow is what this tests */
     shadow_vm = vm_create(&cfg, err, sizeof err);
     assert_non_null(shadow_vm);
     *state = shadow_vm;

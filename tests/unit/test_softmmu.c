@@ -19,7 +19,7 @@
 static int sm_group_setup(void **state)
 {
     char err[256];
-    struct vm_config cfg = { .kernel = "none", .append = "", .ram_size = WFX_RAM, .no_direct_exec = true,
+    struct vm_config cfg = { .kernel = "none", .append = "", .ram_size = WFX_RAM, .mmu = MMU_SOFT,
                              .com1 = { .kind = SERIAL_NULL } };
     struct vm *vm = vm_create(&cfg, err, sizeof err);
     if (!vm) {
