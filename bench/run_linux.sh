@@ -15,6 +15,7 @@
 #   bench/run_linux.sh build/btvisor              # native, btvisor, QEMU
 #   bench/run_linux.sh build/btvisor none         # native and btvisor only
 #   LXB_ROUNDS=5 LXB_OUTDIR=/tmp/lxb bench/run_linux.sh build/btvisor
+#   LXB_BTVISOR_ARGS=--direct-exec=off bench/run_linux.sh build/btvisor  # in-process engine
 #
 # The guest is made by scripts/make-linux-guest.sh --add lxbench --commands
 # <generated list> into LXB_OUTDIR (default lxbench-guest next to BTVISOR);
@@ -123,8 +124,9 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq 1 "$rounds"); do
   [ $(((r - 1) % 3)) -eq 0 ] && run_native "$r"
 done
+# shellcheck disable=SC2086 # LXB_BTVISOR_ARGS is a list of options
 run_vmm btvisor "$btvisor" -kernel "$outdir/bzImage" -initrd "$outdir/initrd.gz" \
-  -append "$append" -m 256M -nographic -no-reboot
+  -append "$append" -m 256M -nographic -no-reboot ${LXB_BTVISOR_ARGS:-}
 for r in $(seq 1 "$rounds"); do
   [ $(((r - 1) % 3)) -eq 1 ] && run_native "$r"
 done
@@ -178,6 +180,7 @@ unit_of() {
 echo "host $(uname -r), $(nproc) CPUs; load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
 qemu_version=none
 [ "$qemu" = none ] || qemu_version=$("$qemu" --version | head -n1)
+echo "btvisor options: ${LXB_BTVISOR_ARGS:-(none)}"
 echo "btvisor $btvisor built $(date -u -r "$btvisor" '+%Y-%m-%d %H:%M UTC'), tree now at $(
   git -C "$root" describe --always --dirty 2>/dev/null || echo '?'); qemu: $qemu_version"
 printf '%-15s %-5s %-28s %-28s %-28s %8s %8s %8s\n' measure unit native btvisor qemu-tcg \
