@@ -199,6 +199,10 @@ void bt_rule_copy(struct bt_ctx *c)
         c->failed = true;
         return;
     }
+    /* These forms have no memory operand, so an address-size prefix (67 40,
+     * 67 82 c0 00) changes nothing on the CPU (SDM Vol. 2A §2.1.1); the
+     * encoder would refuse a hint it cannot apply. */
+    req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_NONE;
     emit_request(&c->e, &req, false);
 }
 
