@@ -10,9 +10,12 @@
  * address p_paddr, the rest up to p_memsz is zeroed.
  *
  * Kernels linked to run high (p_vaddr != p_paddr) name their entry point
- * with a virtual address; like GRUB, the entry is translated to physical
- * through the segment whose virtual range contains it, since paging is off
- * when the kernel starts (§3.2).  Placement rules (RAM bounds, overlaps)
+ * either with a virtual address (Linux-style higher-half kernels) or with a
+ * physical one (xv6: e_entry 0x10000c, segments at p_vaddr 0x80100000,
+ * p_paddr 0x100000).  Like GRUB and QEMU, a virtual entry is translated to
+ * physical through the segment whose virtual range contains it, since
+ * paging is off when the kernel starts (§3.2); failing that, an entry
+ * inside a segment's physical range is taken as physical.  Placement rules (RAM bounds, overlaps)
  * are checked later, for ELF and a.out alike, by mb_segments_check().
  *
  *   if (elf32_collect(&img, err, sizeof err) < 0) return -1;
@@ -89,13 +92,22 @@ static int elf32_add_segment(struct mb_image *img, const Elf32_Phdr *ph, char *e
     return 0;
 }
 
-/* Physical entry point: e_entry translated through the segment that holds it. */
+/* Physical entry point: e_entry translated through the segment whose
+ * virtual range holds it, else e_entry itself if a segment's physical range
+ * holds it. */
 static int elf32_find_entry(struct mb_image *img, uint32_t e_entry, char *err, size_t errlen)
 {
     for (unsigned i = 0; i < img->nseg; i++) {
         const struct mb_segment *s = &img->seg[i];
         if ((uint64_t)e_entry >= s->vaddr && (uint64_t)e_entry < (uint64_t)s->vaddr + s->memsz) {
             img->entry = s->paddr + (e_entry - s->vaddr);
+            return 0;
+        }
+    }
+    for (unsigned i = 0; i < img->nseg; i++) {
+        const struct mb_segment *s = &img->seg[i];
+        if ((uint64_t)e_entry >= s->paddr && (uint64_t)e_entry < (uint64_t)s->paddr + s->memsz) {
+            img->entry = e_entry;
             return 0;
         }
     }

@@ -382,6 +382,20 @@ static void test_elf_higher_half_entry_is_physical(void **state)
     assert_int_equal(ram(f, 0x100000, 1)[0], pattern(0x1000)); /* loaded at p_paddr */
 }
 
+/* xv6's layout: linked at 0x80100000, loaded at 0x100000, e_entry physical. */
+static void test_elf_higher_half_physical_entry(void **state)
+{
+    struct fixture *f = *state;
+    struct boot_entry e;
+    struct seg s[2] = { elf_default[0], elf_default[1] };
+    s[0].vaddr = 0x80100000;
+    s[1].vaddr = 0x80200000;
+    build_elf(f, s, 2, 0x10000c);
+    assert_int_equal(load(f, "", &e), 0);
+    assert_int_equal(e.eip, 0x10000c);
+    assert_int_equal(ram(f, 0x100000, 1)[0], pattern(0x1000)); /* loaded at p_paddr */
+}
+
 static void test_elf_ignores_non_load_and_empty_segments(void **state)
 {
     struct fixture *f = *state;
@@ -977,6 +991,7 @@ int main(void)
         T(test_elf_loads_segments_and_bss),
         T(test_elf_empty_cmdline_and_preferred_area),
         T(test_elf_higher_half_entry_is_physical),
+        T(test_elf_higher_half_physical_entry),
         T(test_elf_ignores_non_load_and_empty_segments),
         T(test_optional_unknown_flag_is_ignored),
         T(test_header_after_false_magic),
