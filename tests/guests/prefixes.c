@@ -35,6 +35,14 @@ static void check_inc_dec(void)
     uint32_t d = 5;
     asm volatile(".byte 0x67, 0x4a" : "+d"(d));  /* dec edx */
     rt_eq(d, 4, "67 4a dec edx");
+    /* REP and segment prefixes on the one-byte forms are ignored as well */
+    uint32_t s = 9, t = 9;
+    asm volatile(".byte 0xf3, 0x46\n\t.byte 0x2e, 0x4f" : "+S"(s), "+D"(t));  /* rep inc esi; cs dec edi */
+    rt_eq(s, 10, "f3 46 rep inc esi");
+    rt_eq(t, 8, "2e 4f cs dec edi");
+    uint32_t u = 0x10;
+    asm volatile(".byte 0x3e, 0x82, 0xc3, 0x01" : "+b"(u));  /* ds add bl, 1 */
+    rt_eq(u, 0x11, "3e 82 c3 01 ds add bl, 1");
 }
 
 /* 82 /r: the 8-bit immediate group's alias of 80 (valid outside 64-bit mode). */
