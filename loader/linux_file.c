@@ -67,7 +67,7 @@ int linux_file_read(struct linux_file *f, const char *what, uint64_t max_size, c
 {
     f->data = NULL;
     f->size = 0;
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return mb_fail(err, errlen, "cannot open %s '%s': %s", what, f->path, strerror(errno));
     int rc = linux_file_read_fd(f, fd, what, max_size, err, errlen);
@@ -84,7 +84,7 @@ void linux_file_free(struct linux_file *f)
 
 int linux_is_bzimage(const char *path, char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return mb_fail(err, errlen, "cannot open kernel '%s': %s", path, strerror(errno));
     uint8_t magic[4];

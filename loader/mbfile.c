@@ -57,7 +57,9 @@ static int mb_file_check_stat(const struct mb_image *img, const struct stat *st,
 
 int mb_file_read(struct mb_image *img, char *err, size_t errlen)
 {
-    int fd = open(img->path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO would block open() until a writer came; fstat
+     * below rejects it (no effect on reading a regular file). */
+    int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return mb_fail(err, errlen, "cannot open kernel '%s': %s", img->path, strerror(errno));
     struct stat st;
