@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "devices/acpi_pm.h"
 #include "devices/intr.h"
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
@@ -127,6 +128,13 @@ static int board_init_ioapic(struct vm *vm, const struct serial_config *com1, ch
     return ioapic_init(vm, err, errlen);
 }
 
+static int board_init_acpi_pm(struct vm *vm, const struct serial_config *com1, char *err,
+                              size_t errlen)
+{
+    (void)com1;
+    return acpi_pm_init(vm, err, errlen);
+}
+
 /* The board's devices, in the order they are created. */
 static const struct board_device {
     const char *name;
@@ -143,6 +151,7 @@ static const struct board_device {
     { "i8042", board_init_i8042 },   /* IRQ 1; its reset line ends the run */
     { "lapic", board_init_lapic },   /* the CPU's local APIC at 0xfee00000 */
     { "ioapic", board_init_ioapic }, /* ISA lines reach it too (devices/intr.c) */
+    { "acpi-pm", board_init_acpi_pm }, /* PM1 and PM timer; the FADT points here */
 };
 
 int board_init(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
@@ -178,6 +187,8 @@ void board_destroy(struct vm *vm)
     vm->board.lapic = NULL;
     free(vm->board.ioapic);
     vm->board.ioapic = NULL;
+    free(vm->board.acpi_pm);
+    vm->board.acpi_pm = NULL;
 }
 
 void board_poll(struct vm *vm)

@@ -22,6 +22,7 @@ struct rtc;
 struct i8042;
 struct lapic;
 struct ioapic;
+struct acpi_pm;
 
 /* Where a serial port's bytes go (-serial). */
 enum serial_backend_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NULL };
@@ -43,6 +44,7 @@ struct board {
     struct lapic *lapic;    /* the vCPU's local APIC at 0xfee00000 (devices/lapic.h) */
     struct ioapic *ioapic;  /* the I/O APIC at 0xfec00000 (devices/ioapic.h) */
     bool nmi_pending;       /* an NMI waits for the vCPU (devices/intr.c) */
+    struct acpi_pm *acpi_pm; /* ACPI PM1 registers and PM timer at 0x600 (devices/acpi_pm.h) */
     /* Host time in nanoseconds that time-driven devices (the PIT) read at
      * every access: board_clock_monotonic unless a test installs a fake. */
     uint64_t (*clock_ns)(struct vm *vm);
