@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/bios.h"
 #include "loader/loader.h"
 #include "monitor/helper.h"
 #include "monitor/run.h"
@@ -80,6 +81,7 @@ struct vm *vm_create(const struct vm_config *cfg, char *err, size_t errlen)
         free(vm);
         return NULL;
     }
+    bios_install(vm); /* BDA, MP and ACPI tables, as firmware leaves them */
     vm->tc = tc_create(vm, cfg->tc_size ? cfg->tc_size : 32u << 20, err, errlen);
     if (!vm->tc) {
         board_destroy(vm);
