@@ -22,16 +22,19 @@
 #include <unistd.h>
 
 #include "diff_peer.h"
+#include "diff_sys.h"
 #include "monitor/vm.h"
+#include "shadowmm/shadow.h"
 #include "tcache/tcache.h"
 
 struct btv_server {
     struct vm *vm;                                  /* the machine cases run on */
     uint8_t code[DIFF_CODE_SIZE];                   /* code page being written */
-    uint32_t pattern_seed;                          /* seed of `pattern` */
-    uint32_t pattern[DIFF_DATA_SIZE / 4];           /* data pattern of that seed */
-    uint32_t final[DIFF_DATA_SIZE / 4];             /* data region after the run */
-    struct diff_wire_change changes[DIFF_DATA_SIZE / 4]; /* reply */
+    uint32_t pattern_seed;                          /* seed of `pattern`'s data part */
+    uint32_t pattern_env;                           /* environment of its system part */
+    uint32_t pattern[DIFF_MEM_SIZE / 4];            /* data pattern, then the system region */
+    uint32_t final[DIFF_MEM_SIZE / 4];              /* both regions after the run */
+    struct diff_wire_change changes[DIFF_MEM_SIZE / 4]; /* reply */
 };
 
 static int btv_read(int fd, void *buf, size_t len)
@@ -50,18 +53,27 @@ static int btv_read(int fd, void *buf, size_t len)
 }
 
 /* Turn how vm_run() ended into the protocol's end record. */
-static void btv_end(struct vm *vm, struct diff_wire_result *r)
+static void btv_end(struct vm *vm, const struct diff_wire_case *c, struct diff_wire_result *r)
 {
     struct vcpu *v = &vm->cpu;
     memcpy(r->gpr, v->gpr, sizeof r->gpr);
     r->eip = v->eip;
     r->eflags = vcpu_get_eflags(v);
+    if (c->env)
+        for (unsigned i = 0; i < 6; i++)
+            r->seg[i] = v->seg[i].sel;
     if (vm->exit_reason == VMEXIT_HALTED_FOREVER) {
         r->vector = DIFF_END_HALT;
     } else if (vm->exit_reason == VMEXIT_GUEST_EXCEPTION) {
         r->vector = vm->last_event.vector;
         r->error_code = vm->last_event.has_error ? vm->last_event.error_code : 0;
         r->cr2 = vm->last_event.vector == VEC_PF ? vm->last_event.cr2 : 0;
+        /* hlt above CPL 0 is #GP(0) (SDM Vol. 2A "HLT"): at the final hlt
+         * that is the planned end of a CPL 1-3 case. */
+        if (r->vector == VEC_GP && r->error_code == 0 && r->eip == DIFF_CODE_BASE + c->hlt_off) {
+            r->vector = DIFF_END_HALT;
+            r->eip += 1;
+        }
     } else if (vm->exit_reason == VMEXIT_UNSUPPORTED && strstr(vm->exit_message, "nonexistent memory")) {
         r->vector = DIFF_END_OUTSIDE;
     } else {
@@ -81,9 +93,20 @@ static void btv_run_case(struct btv_server *s, const struct diff_wire_case *c,
         diff_pattern_fill(s->pattern, c->data_seed);
         s->pattern_seed = c->data_seed;
     }
+    if (c->env != s->pattern_env) {
+        diff_sys_image(c->env, (uint8_t *)(s->pattern + DIFF_DATA_SIZE / 4));
+        s->pattern_env = c->env;
+    }
     gmem_write_phys(vm, DIFF_CODE_BASE, s->code, DIFF_CODE_SIZE);
-    gmem_write_phys(vm, DIFF_DATA_BASE, s->pattern, DIFF_DATA_SIZE);
+    gmem_write_phys(vm, DIFF_DATA_BASE, s->pattern, DIFF_MEM_SIZE);
+    /* Back to flat ring 0 with paging off; a system case may have left
+     * paging on, so tell the MMU, as a guest's mov to CR0/CR4 would. */
+    uint32_t old_cr0 = vm->cpu.cr0, old_cr4 = vm->cpu.cr4;
     vcpu_reset_multiboot(&vm->cpu, DIFF_CODE_BASE, 0, 0);
+    if (old_cr0 != vm->cpu.cr0)
+        mmu_cr0_written(&vm->cpu, old_cr0);
+    if (old_cr4 != vm->cpu.cr4)
+        mmu_cr4_written(&vm->cpu, old_cr4);
     memcpy(vm->cpu.gpr, c->gpr, sizeof vm->cpu.gpr);
     vcpu_set_eflags(&vm->cpu, (c->eflags & DIFF_EFLAGS_CMP) | EFLAGS_FIXED);
     vm->exit_reason = VMEXIT_NONE;
@@ -92,9 +115,9 @@ static void btv_run_case(struct btv_server *s, const struct diff_wire_case *c,
     vm_run(vm);
     memset(r, 0, sizeof *r);
     r->magic = DIFF_WIRE_MAGIC_RESULT;
-    btv_end(vm, r);
-    gmem_read_phys(vm, DIFF_DATA_BASE, s->final, DIFF_DATA_SIZE);
-    for (uint32_t i = 0; i < DIFF_DATA_SIZE / 4; i++)
+    btv_end(vm, c, r);
+    gmem_read_phys(vm, DIFF_DATA_BASE, s->final, DIFF_MEM_SIZE);
+    for (uint32_t i = 0; i < DIFF_MEM_SIZE / 4; i++)
         if (s->final[i] != s->pattern[i])
             s->changes[r->n_changes++] = (struct diff_wire_change){ i * 4, s->final[i] };
 }
@@ -105,6 +128,7 @@ int diff_btv_serve(int in_fd, int out_fd, const char *dump_path)
     char err[512];
     struct vm_config cfg = { .ram_size = 16u << 20, .com1 = { .kind = SERIAL_NULL },
                              .stop_on_exception = true, .strict_memory = true, .tc_size = 8u << 20,
+                             .direct_exec = DIRECT_EXEC_OFF, /* CPL 3 cases: the translated engine */
                              .dump_path = dump_path, .append = "" };
     if (!s || !(s->vm = vm_create(&cfg, err, sizeof err))) {
         fprintf(stderr, "btv-difftest: cannot create the VM: %s\n", s ? err : "out of memory");

@@ -50,6 +50,7 @@ struct diff_case {
     uint32_t eflags;          /* initial status flags and DF */
     uint32_t data_seed;       /* seed of the data pattern */
     bool uses_fp;             /* wrap in the x87/MMX/SSE prologue and epilogue */
+    uint32_t env;             /* system environment (diff_sys.h), 0: flat ring 0, paging off */
     unsigned n_items;         /* items in use */
     struct diff_item item[DIFF_MAX_ITEMS]; /* the sequence */
 };
@@ -77,12 +78,14 @@ struct diff_state {
     uint32_t vector;               /* DIFF_END_HALT or the exception vector */
     uint32_t error_code;           /* exception error code */
     uint32_t cr2;                  /* #PF address */
+    uint16_t seg[6];               /* ES CS SS DS FS GS selectors (system cases only) */
     bool broken;                   /* the side could not run the case (see note) */
     char note[160];                /* why, for broken or unusual ends */
-    uint8_t mem[DIFF_DATA_SIZE];   /* the data region at the end */
+    uint8_t mem[DIFF_MEM_SIZE];    /* the data and system regions at the end */
 };
 
 /* Lay out c as guest code.  Returns false if it does not fit. */
 bool diff_case_assemble(const struct diff_case *c, struct diff_code *code);
-/* The data pattern of c, as bytes. */
+/* The memory c starts with, DIFF_MEM_SIZE bytes: the data pattern, then
+ * the system region (its environment's tables, or zeros). */
 void diff_case_pattern(const struct diff_case *c, uint8_t *mem);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "diff_flags.h"
+#include "diff_sys.h"
 #include "monitor/x86.h"
 
 /* ---------------------------------------------------------------- encoder */
@@ -409,11 +410,12 @@ static bool asm_put_ins(struct diff_code *code, const struct diff_ins *x)
 /* Give x87, MMX and SSE a defined start: fninit, MXCSR from the pool
  * (its address is patched in by diff_case_assemble), XMM0-7 and MM0-7
  * from the pattern, then emms (empty x87 stack). */
-#define ASM_LDMXCSR_DISP 5 /* offset of ldmxcsr's disp32 in the code */
+#define ASM_LDMXCSR_DISP 5 /* offset of ldmxcsr's disp32 from the FP prologue's start */
 
-static bool asm_fp_prologue(struct diff_code *code)
+static bool asm_fp_prologue(struct diff_code *code, uint32_t *ldmxcsr_disp)
 {
     struct diff_ins x = { .n = 0 };
+    *ldmxcsr_disp = code->len + ASM_LDMXCSR_DISP;
     di_bytes(&x, 2, 0xdb, 0xe3);
     bool ok = asm_put_ins(code, &x);
     x.n = 0;
@@ -467,12 +469,32 @@ static bool asm_fp_epilogue(struct diff_code *code)
     return ok;
 }
 
+/* A system case starts with its environment's prologue (diff_sys.h),
+ * split into instructions for the flag analysis and the listing. */
+static bool asm_sys_prologue(const struct diff_case *c, struct diff_code *code)
+{
+    uint8_t b[256];
+    unsigned n = diff_sys_prologue(c->env, c->gpr, c->eflags, b, sizeof b, DIFF_CODE_BASE + code->len);
+    ZydisDecoder dec;
+    ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+    for (unsigned off = 0; n && off < n;) {
+        ZydisDecodedInstruction in;
+        if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&dec, NULL, b + off, n - off, &in)) ||
+            !asm_put(code, b + off, in.length, 0, 0, -1))
+            return false;
+        off += in.length;
+    }
+    return n != 0;
+}
+
 bool diff_case_assemble(const struct diff_case *c, struct diff_code *code)
 {
     memset(code->bytes, 0xcc, sizeof code->bytes); /* int3 catches a stray jump */
     code->len = 0;
     code->n_insn = 0;
-    bool ok = !c->uses_fp || asm_fp_prologue(code);
+    uint32_t ldmxcsr_disp = 0;
+    bool ok = !c->env || asm_sys_prologue(c, code);
+    ok = ok && (!c->uses_fp || asm_fp_prologue(code, &ldmxcsr_disp));
     for (unsigned i = 0; ok && i < c->n_items; i++) {
         const struct diff_item *it = &c->item[i];
         for (unsigned j = 0; ok && j < it->n_insn; j++)
@@ -491,7 +513,11 @@ bool diff_case_assemble(const struct diff_case *c, struct diff_code *code)
     code->len = pool + 4;
     if (c->uses_fp) {
         uint32_t at = DIFF_CODE_BASE + pool;
-        memcpy(code->bytes + ASM_LDMXCSR_DISP, &at, 4);
+        memcpy(code->bytes + ldmxcsr_disp, &at, 4);
+    }
+    if (c->env) { /* the target of every gate: a hlt (diff_sys.h) */
+        code->bytes[DIFF_SYS_STUB - DIFF_CODE_BASE] = 0xf4;
+        code->len = DIFF_SYS_STUB - DIFF_CODE_BASE + 1;
     }
     return true;
 }
@@ -503,4 +529,5 @@ void diff_case_pattern(const struct diff_case *c, uint8_t *mem)
         w = diff_pattern_word(c->data_seed, i);
         memcpy(mem + 4 * i, &w, 4);
     }
+    diff_sys_image(c->env, mem + DIFF_DATA_SIZE);
 }

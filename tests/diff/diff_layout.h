@@ -21,6 +21,16 @@
 #define DIFF_DATA_SIZE 0x20000u    /* 128 KiB: 0x00200000-0x0021ffff */
 #define DIFF_STACK_TOP 0x00210000u /* initial ESP, in the middle of the data region */
 #define DIFF_FPDUMP 0x0021f800u    /* where the FP epilogue stores x87/SSE state */
+/* The FP epilogue (diff_gen.c asm_fp_epilogue) right before the final hlt:
+ * fnstsw, fnstcw, stmxcsr, 8 x fstp m80, 8 x movdqu: 131 bytes. */
+#define DIFF_FP_EPILOGUE_LEN 131u
+/* System region, right after the data region: the GDT, IDT, TSS, LDT and
+ * page tables of system cases (diff_sys.h), written by the emulating sides
+ * only (the native runner never runs a system case).  Compared like the
+ * data region, so accessed/dirty bits and TSS stores are checked too. */
+#define DIFF_SYS_BASE 0x00220000u
+#define DIFF_SYS_SIZE 0x10000u
+#define DIFF_MEM_SIZE (DIFF_DATA_SIZE + DIFF_SYS_SIZE) /* compared bytes from DIFF_DATA_BASE */
 
 /* EFLAGS bits a case may set and the comparison looks at: the six status
  * flags and DF.  IF, TF, AC, IOPL and NT are privileged or trap and differ
@@ -43,6 +53,7 @@ struct diff_wire_case {
     uint32_t eflags;    /* initial EFLAGS, only DIFF_EFLAGS_CMP bits are used */
     uint32_t code_len;  /* bytes of code that follow (<= DIFF_CODE_SIZE) */
     uint32_t hlt_off;   /* offset of the final hlt in the code */
+    uint32_t env;       /* 0: flat ring 0, paging off; else a system environment (diff_sys.h) */
 };
 
 struct diff_wire_result {
@@ -53,11 +64,12 @@ struct diff_wire_result {
     uint32_t vector;     /* DIFF_END_HALT, or the x86 exception vector */
     uint32_t error_code; /* exception error code (0 if the vector has none) */
     uint32_t cr2;        /* #PF: faulting linear address */
+    uint16_t seg[6];     /* ES CS SS DS FS GS selectors (system cases; the native runner sends 0) */
     uint32_t n_changes;  /* diff_wire_change records that follow */
 };
 
 struct diff_wire_change {
-    uint32_t offset; /* byte offset of the dword in the data region */
+    uint32_t offset; /* byte offset of the dword from DIFF_DATA_BASE (< DIFF_MEM_SIZE) */
     uint32_t value;  /* its final value */
 };
 

@@ -1,8 +1,9 @@
 /*
  * diff_main.c: btv-difftest, the differential tester's driver.
  *
- * Generates cases (diff_gen.h), runs every case on the real CPU through the
- * native runner and on btvisor's translator through a VM child
+ * Generates cases (diff_gen.h), runs every case on a reference — the real
+ * CPU through the native runner where the host can run 32-bit processes,
+ * else Unicorn (diff_uc.c) — and on btvisor's translator through a VM child
  * (diff_peer.h), compares the two final states (diff_compare.h) and, for a
  * mismatch, shrinks the case to the fewest items that still mismatch and
  * prints it with both final states.  Ends with the line
@@ -12,11 +13,15 @@
  * harness is deterministic and the flag masking sound); --against
  * perturbed corrupts one compared item of each native result on purpose,
  * and then a case "passes" when the comparison catches it (proves the
- * comparator sees every kind of difference).
+ * comparator sees every kind of difference).  --reference native|unicorn
+ * forces one reference (default auto: native if the host has compatibility
+ * mode, else Unicorn); --against unicorn compares the native CPU with
+ * Unicorn, where a disagreement is an emulator divergence (docs/TESTING.md).
  *
  *   btv-difftest --ci                      # enumerated + 12000 random cases
  *   btv-difftest --random 5000000 --seed 7 # fuzzing
  *   btv-difftest --seed 1 --case random:4711
+ *   btv-difftest --ci --reference unicorn  # the same on any x86-64 host
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -31,6 +36,7 @@
 #include "diff_compare.h"
 #include "diff_flags.h"
 #include "diff_gen.h"
+#include "diff_known.h"
 #include "diff_peer.h"
 #include "monitor/x86.h"
 
@@ -38,7 +44,8 @@
 
 #define DIFF_EXIT_SKIPPED 77 /* ctest SKIP_RETURN_CODE */
 
-enum against { AGAINST_BTVISOR, AGAINST_NATIVE, AGAINST_PERTURBED };
+enum against { AGAINST_BTVISOR, AGAINST_NATIVE, AGAINST_PERTURBED, AGAINST_UNICORN };
+enum reference { REF_AUTO, REF_NATIVE, REF_UNICORN };
 
 struct options {
     uint64_t seed;            /* --seed */
@@ -49,6 +56,7 @@ struct options {
     enum diff_mode one_mode;  /* its mode */
     uint64_t one_index;       /* its index */
     enum against against;     /* --against */
+    enum reference reference; /* --reference */
     char runner[4096];        /* --runner */
     unsigned max_reports;     /* --max-reports */
     bool shrink;              /* not --no-shrink */
@@ -61,14 +69,23 @@ struct tally {
     uint64_t passed, failed, skipped;
 };
 
+/* Why cases were skipped: the verdict's reason up to its first number. */
+#define MAIN_SKIP_REASONS 16
+struct skip_reason {
+    char why[96];
+    uint64_t n;
+};
+
 /* Everything one run of the driver works with. */
 struct driver {
     struct options opt;
     struct diff_gen gen;                 /* generator (owns the Zydis decoder) */
-    struct diff_peer native;             /* btv-diffrun */
-    struct diff_peer other;              /* btvisor child, or a second native runner */
+    struct diff_peer native;             /* the reference: btv-diffrun or a Unicorn child */
+    struct diff_peer other;              /* btvisor child, or a second reference */
+    const char *names[2];                /* reference and other side, for reports */
     struct tally total;                  /* over the run */
     struct tally fam[32];                /* per enumerated family, [31] = random */
+    struct skip_reason skips[MAIN_SKIP_REASONS]; /* why cases were skipped, over the run */
     unsigned reports;                    /* mismatches printed */
     struct diff_case cases[MAIN_BATCH];  /* the batch */
     struct diff_code codes[MAIN_BATCH];
@@ -76,11 +93,6 @@ struct driver {
     struct diff_state *oth[MAIN_BATCH];  /* other side's results */
     struct diff_state *scratch[2];       /* native and other results while shrinking */
 };
-
-static const char *against_name(enum against a)
-{
-    return a == AGAINST_BTVISOR ? "btvisor" : a == AGAINST_NATIVE ? "native" : "perturbed";
-}
 
 /* --------------------------------------------------------- perturbation */
 
@@ -128,7 +140,20 @@ static enum diff_verdict_kind main_judge(struct driver *d, const struct diff_cas
                                          const struct diff_code *code, const struct diff_state *n,
                                          const struct diff_state *o, struct diff_verdict *v)
 {
-    diff_compare(&d->gen.dec, c, code, n, o, v);
+    diff_compare(&d->gen.dec, c, code, n, o, d->names, v);
+    if (v->kind == DIFF_FAIL && d->opt.against != AGAINST_PERTURBED) {
+        /* A reviewed Unicorn bug (diff_known.c) that explains the
+         * difference: the case cannot be settled by this reference. */
+        const char *known = NULL;
+        if (!strcmp(d->names[0], "unicorn"))
+            known = diff_known_unicorn(c, code, n, o);
+        else if (!strcmp(d->names[1], "unicorn"))
+            known = diff_known_unicorn(c, code, o, n);
+        if (known) {
+            v->kind = DIFF_SKIP;
+            snprintf(v->why, sizeof v->why, "known Unicorn divergence: %s", known);
+        }
+    }
     if (d->opt.against == AGAINST_PERTURBED && v->kind != DIFF_SKIP) {
         /* Self-test: the comparison must catch the corruption. */
         if (v->kind == DIFF_PASS)
@@ -220,7 +245,7 @@ static void main_report(struct driver *d, struct diff_case *c)
     main_judge(d, c, code, d->scratch[0], d->scratch[1], &v);
     if (before != c->n_items)
         printf("(shrunk from %u to %u items)\n", before, c->n_items);
-    diff_report(stdout, c, code, d->scratch[0], d->scratch[1], &v, against_name(d->opt.against));
+    diff_report(stdout, c, code, d->scratch[0], d->scratch[1], &v, d->names);
     main_print_translation(d, c, code);
     fflush(stdout);
     free(code);
@@ -234,8 +259,29 @@ static struct tally *main_fam_tally(struct driver *d, const struct diff_case *c)
     return &d->fam[31];
 }
 
-static void main_count(struct driver *d, const struct diff_case *c, enum diff_verdict_kind k)
+static void main_count_skip(struct driver *d, const char *why)
 {
+    char key[96];
+    snprintf(key, sizeof key, "%.95s", why);
+    char *num = strstr(key, "0x");
+    if (num)
+        *num = '\0';
+    for (unsigned i = 0; i < MAIN_SKIP_REASONS; i++) {
+        struct skip_reason *r = &d->skips[i];
+        if (r->n == 0)
+            memcpy(r->why, key, sizeof key);
+        if (!strcmp(r->why, key) || i == MAIN_SKIP_REASONS - 1) {
+            r->n++;
+            return;
+        }
+    }
+}
+
+static void main_count(struct driver *d, const struct diff_case *c, enum diff_verdict_kind k,
+                       const char *why)
+{
+    if (k == DIFF_SKIP)
+        main_count_skip(d, why);
     struct tally *t[2] = { &d->total, main_fam_tally(d, c) };
     for (unsigned i = 0; i < 2; i++) {
         if (k == DIFF_PASS)
@@ -264,15 +310,14 @@ static void main_batch(struct driver *d, enum diff_mode mode, uint64_t first, un
     for (unsigned i = 0; i < m; i++) {
         struct diff_verdict v;
         enum diff_verdict_kind k = main_judge(d, &d->cases[i], &d->codes[i], d->nat[i], d->oth[i], &v);
-        main_count(d, &d->cases[i], k);
+        main_count(d, &d->cases[i], k, v.why);
         if (k == DIFF_FAIL) {
             struct diff_case *copy = malloc(sizeof *copy);
             *copy = d->cases[i];
             main_report(d, copy);
             free(copy);
         } else if (d->opt.one && d->opt.verbose) {
-            diff_report(stdout, &d->cases[i], &d->codes[i], d->nat[i], d->oth[i], &v,
-                        against_name(d->opt.against));
+            diff_report(stdout, &d->cases[i], &d->codes[i], d->nat[i], d->oth[i], &v, d->names);
             main_print_translation(d, &d->cases[i], &d->codes[i]);
         }
     }
@@ -298,7 +343,8 @@ static void main_usage(FILE *out)
 {
     fprintf(out,
             "usage: btv-difftest [--ci] [--enum] [--family NAME] [--random N] [--seed S]\n"
-            "                    [--case enum:I|random:I [-v]] [--against btvisor|native|perturbed]\n"
+            "                    [--case enum:I|random:I [-v]] [--against btvisor|native|perturbed|unicorn]\n"
+            "                    [--reference auto|native|unicorn]\n"
             "                    [--exclude FAMILY]... [--runner PATH] [--max-reports K] [--no-shrink]\n"
             "                    [--list]\n");
 }
@@ -361,6 +407,12 @@ static int main_parse(struct options *o, int argc, char **argv)
             if (!strcmp(val, "btvisor")) o->against = AGAINST_BTVISOR;
             else if (!strcmp(val, "native")) o->against = AGAINST_NATIVE;
             else if (!strcmp(val, "perturbed")) o->against = AGAINST_PERTURBED;
+            else if (!strcmp(val, "unicorn")) o->against = AGAINST_UNICORN;
+            else { main_usage(stderr); return -1; }
+        } else if (!strcmp(a, "--reference")) {
+            if (!strcmp(val, "auto")) o->reference = REF_AUTO;
+            else if (!strcmp(val, "native")) o->reference = REF_NATIVE;
+            else if (!strcmp(val, "unicorn")) o->reference = REF_UNICORN;
             else { main_usage(stderr); return -1; }
         } else { main_usage(stderr); return -1; }
         i += takes;
@@ -369,6 +421,32 @@ static int main_parse(struct options *o, int argc, char **argv)
         main_usage(stderr);
         return -1;
     }
+    return 0;
+}
+
+/* Pick the reference and the other side.  The native reference is a 32-bit
+ * process: on a host without compatibility mode it cannot run, and Unicorn
+ * takes its place unless native was asked for (then the tier says so and
+ * skips, ctest SKIP_RETURN_CODE 77, instead of "passing" with no case run). */
+static int main_choose_peers(const struct options *o, enum diff_peer_kind *ref, enum diff_peer_kind *other)
+{
+    struct host_probe host;
+    host_probe_run(&host);
+    bool need_native = o->reference == REF_NATIVE || o->against == AGAINST_UNICORN ||
+                       (o->against == AGAINST_NATIVE && o->reference != REF_UNICORN);
+    if (need_native && !host.compat_mode) {
+        char line[256];
+        host_probe_describe(&host, line, sizeof line);
+        printf("btv-difftest: skipped: the native reference needs 32-bit compatibility mode, which this host "
+               "lacks\n  (%s)\n", line);
+        return -1;
+    }
+    *ref = o->reference == REF_UNICORN || (o->reference == REF_AUTO && !host.compat_mode)
+               ? DIFF_PEER_UNICORN : DIFF_PEER_NATIVE;
+    if (o->against == AGAINST_UNICORN)
+        *ref = DIFF_PEER_NATIVE;
+    *other = o->against == AGAINST_BTVISOR ? DIFF_PEER_BTVISOR
+             : o->against == AGAINST_UNICORN ? DIFF_PEER_UNICORN : *ref;
     return 0;
 }
 
@@ -382,6 +460,8 @@ static void main_summary(struct driver *d)
                f < diff_family_count ? diff_families[f].name : "random", t->passed, t->failed,
                t->skipped);
     }
+    for (unsigned i = 0; i < MAIN_SKIP_REASONS && d->skips[i].n; i++)
+        printf("  skipped %8" PRIu64 " x %s\n", d->skips[i].n, d->skips[i].why);
     printf("%" PRIu64 " passed, %" PRIu64 " failed, %" PRIu64 " skipped\n", d->total.passed,
            d->total.failed, d->total.skipped);
 }
@@ -412,26 +492,18 @@ int main(int argc, char **argv)
     d->scratch[0] = malloc(sizeof *d->scratch[0]);
     d->scratch[1] = malloc(sizeof *d->scratch[1]);
     char err[512];
-    /* The native reference is a 32-bit process: on a host without
-     * compatibility mode it cannot run, and the tier says so and skips
-     * (ctest SKIP_RETURN_CODE 77) instead of "passing" with no case run. */
-    struct host_probe host;
-    host_probe_run(&host);
-    if (!host.compat_mode) {
-        char line[256];
-        host_probe_describe(&host, line, sizeof line);
-        printf("btv-difftest: skipped: the native reference needs 32-bit compatibility mode, which this host "
-               "lacks\n  (%s)\n", line);
+    enum diff_peer_kind ref, other;
+    if (main_choose_peers(&d->opt, &ref, &other) < 0)
         return DIFF_EXIT_SKIPPED;
-    }
+    d->names[0] = diff_peer_name(ref);
+    d->names[1] = d->opt.against == AGAINST_PERTURBED ? "perturbed" : diff_peer_name(other);
     d->other.verbose = d->opt.verbose;
-    if (diff_peer_start(&d->native, DIFF_PEER_NATIVE, d->opt.runner, NULL, err, sizeof err) < 0 ||
-        diff_peer_start(&d->other, d->opt.against == AGAINST_BTVISOR ? DIFF_PEER_BTVISOR : DIFF_PEER_NATIVE,
-                        d->opt.runner, NULL, err, sizeof err) < 0) {
+    if (diff_peer_start(&d->native, ref, d->opt.runner, NULL, err, sizeof err) < 0 ||
+        diff_peer_start(&d->other, other, d->opt.runner, NULL, err, sizeof err) < 0) {
         fprintf(stderr, "btv-difftest: %s\n", err);
         return 2;
     }
-    printf("btv-difftest: seed %" PRIu64 ", native vs %s\n", d->opt.seed, against_name(d->opt.against));
+    printf("btv-difftest: seed %" PRIu64 ", %s vs %s\n", d->opt.seed, d->names[0], d->names[1]);
     if (d->opt.one) {
         d->opt.max_reports = d->opt.max_reports ? d->opt.max_reports : 1;
         main_run_range(d, d->opt.one_mode, d->opt.one_index, 1);

@@ -23,8 +23,15 @@
 
 #define PEER_TIMEOUT_MS 10000
 
+const char *diff_peer_name(enum diff_peer_kind kind)
+{
+    return kind == DIFF_PEER_NATIVE ? "native" : kind == DIFF_PEER_BTVISOR ? "btvisor" : "unicorn";
+}
+
 static void peer_child(struct diff_peer *p, int in_fd, int out_fd)
 {
+    if (p->kind == DIFF_PEER_UNICORN)
+        _exit(diff_uc_serve(in_fd, out_fd));
     if (p->kind == DIFF_PEER_BTVISOR) {
         /* btvisor explains each unusual end on stderr; the comparison
          * already reports what matters, so keep CI logs readable. */
@@ -141,7 +148,7 @@ static int peer_send(struct diff_peer *p, const struct diff_case *c, const struc
 {
     struct diff_wire_case w = { .magic = DIFF_WIRE_MAGIC_CASE, .data_seed = c->data_seed,
                                 .eflags = c->eflags, .code_len = code->len,
-                                .hlt_off = code->hlt_off };
+                                .hlt_off = code->hlt_off, .env = c->env };
     memcpy(w.gpr, c->gpr, sizeof w.gpr);
     if (diff_write_all(p->to_fd, &w, sizeof w) < 0)
         return -1;
@@ -154,7 +161,7 @@ static int peer_receive(struct diff_peer *p, const struct diff_case *c, struct d
     int rc = peer_read(p->from_fd, &r, sizeof r);
     if (rc < 0)
         return rc;
-    if (r.magic != DIFF_WIRE_MAGIC_RESULT || r.n_changes > DIFF_DATA_SIZE / 4)
+    if (r.magic != DIFF_WIRE_MAGIC_RESULT || r.n_changes > DIFF_MEM_SIZE / 4)
         return -1;
     memcpy(st->gpr, r.gpr, sizeof st->gpr);
     st->eip = r.eip;
@@ -162,6 +169,7 @@ static int peer_receive(struct diff_peer *p, const struct diff_case *c, struct d
     st->vector = r.vector;
     st->error_code = r.error_code;
     st->cr2 = r.cr2;
+    memcpy(st->seg, r.seg, sizeof st->seg);
     st->broken = false;
     st->note[0] = '\0';
     diff_case_pattern(c, st->mem);
@@ -169,7 +177,7 @@ static int peer_receive(struct diff_peer *p, const struct diff_case *c, struct d
         struct diff_wire_change ch;
         if ((rc = peer_read(p->from_fd, &ch, sizeof ch)) < 0)
             return rc;
-        if (ch.offset <= DIFF_DATA_SIZE - 4)
+        if (ch.offset <= DIFF_MEM_SIZE - 4)
             memcpy(st->mem + ch.offset, &ch.value, 4);
     }
     return 0;
@@ -195,7 +203,7 @@ unsigned diff_peer_run(struct diff_peer *p, const struct diff_case *const *cases
         return 0;
     /* The peer died or hung on case `done`: blame that one, retry the rest
      * on a fresh peer. */
-    const char *why = p->kind == DIFF_PEER_NATIVE ? "native runner" : "btvisor";
+    const char *why = p->kind == DIFF_PEER_NATIVE ? "native runner" : diff_peer_name(p->kind);
     char note[160];
     snprintf(note, sizeof note, "%s %s while running this case", why,
              rc == -2 ? "timed out" : "died");

@@ -1,7 +1,8 @@
 /*
  * diff_peer.h: a process that runs cases — the native runner (btv-diffrun,
  * exec'd) or the btvisor server (a forked child of btv-difftest that owns
- * one VM).  Both speak the pipe protocol of diff_layout.h, so the driver
+ * one VM) or the Unicorn server (a forked child that owns one Unicorn
+ * engine).  All speak the pipe protocol of diff_layout.h, so the driver
  * treats them alike: send a batch, read the results, and if the peer died
  * or hung, mark the batch broken and start a fresh one.  Running btvisor in
  * a child also keeps a translator crash from taking the tester down.
@@ -17,7 +18,7 @@
 
 #include "diff_case.h"
 
-enum diff_peer_kind { DIFF_PEER_NATIVE, DIFF_PEER_BTVISOR };
+enum diff_peer_kind { DIFF_PEER_NATIVE, DIFF_PEER_BTVISOR, DIFF_PEER_UNICORN };
 
 struct diff_peer {
     enum diff_peer_kind kind;  /* what runs the cases */
@@ -46,3 +47,7 @@ int diff_write_all(int fd, const void *buf, size_t len);
 /* The btvisor side of the protocol: serve cases from in_fd on one VM until
  * EOF.  Runs in the forked child (diff_btv.c). */
 int diff_btv_serve(int in_fd, int out_fd, const char *dump_path);
+/* The Unicorn side: the same, on a Unicorn engine (diff_uc.c). */
+int diff_uc_serve(int in_fd, int out_fd);
+/* Name of a peer kind for reports: "native", "btvisor", "unicorn". */
+const char *diff_peer_name(enum diff_peer_kind kind);
