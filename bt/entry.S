@@ -26,6 +26,31 @@
 /* CF PF AF ZF SF OF and DF: the flags that live in the host RFLAGS. */
 #define HOST_LIVE_FLAGS 0xcd5
 
+/* Store guest EAX..EDI in the vCPU and switch to the monitor stack. */
+.macro SAVE_GUEST_GPRS_TO_MONITOR
+    mov %eax, VCPU_GPR+0(%r15)
+    mov %ecx, VCPU_GPR+4(%r15)
+    mov %edx, VCPU_GPR+8(%r15)
+    mov %ebx, VCPU_GPR+12(%r15)
+    mov %esp, VCPU_GPR+16(%r15)
+    mov %ebp, VCPU_GPR+20(%r15)
+    mov %esi, VCPU_GPR+24(%r15)
+    mov %edi, VCPU_GPR+28(%r15)
+    mov VCPU_HOST_RSP(%r15), %rsp
+.endm
+
+/* Merge the guest flags living in the host RFLAGS into vcpu->eflags
+ * (clobbers RAX, RCX). */
+.macro SAVE_GUEST_FLAGS
+    pushfq
+    pop %rax
+    and $HOST_LIVE_FLAGS, %eax
+    mov VCPU_EFLAGS(%r15), %ecx
+    and $~HOST_LIVE_FLAGS, %ecx
+    or %ecx, %eax
+    mov %eax, VCPU_EFLAGS(%r15)
+.endm
+
     .text
     .globl bt_enter
     .type bt_enter, @function
@@ -59,23 +84,9 @@ bt_enter:
  */
     .globl bt_helper_begin, bt_helper_end
 bt_helper_begin:
-    mov %eax, VCPU_GPR+0(%r15)
-    mov %ecx, VCPU_GPR+4(%r15)
-    mov %edx, VCPU_GPR+8(%r15)
-    mov %ebx, VCPU_GPR+12(%r15)
-    mov %esp, VCPU_GPR+16(%r15)
-    mov %ebp, VCPU_GPR+20(%r15)
-    mov %esi, VCPU_GPR+24(%r15)
-    mov %edi, VCPU_GPR+28(%r15)
-    mov VCPU_HOST_RSP(%r15), %rsp
+    SAVE_GUEST_GPRS_TO_MONITOR
     fxsave64 VCPU_FPU(%r15)
-    pushfq
-    pop %rax
-    and $HOST_LIVE_FLAGS, %eax
-    mov VCPU_EFLAGS(%r15), %ecx
-    and $~HOST_LIVE_FLAGS, %ecx
-    or %ecx, %eax
-    mov %eax, VCPU_EFLAGS(%r15)
+    SAVE_GUEST_FLAGS
     cld
     mov %r15, %rdi
     mov %r10d, %esi
@@ -98,23 +109,9 @@ bt_helper_end:
 
     .globl bt_exit_begin, bt_exit_end
 bt_exit_begin:
-    mov %eax, VCPU_GPR+0(%r15)
-    mov %ecx, VCPU_GPR+4(%r15)
-    mov %edx, VCPU_GPR+8(%r15)
-    mov %ebx, VCPU_GPR+12(%r15)
-    mov %esp, VCPU_GPR+16(%r15)
-    mov %ebp, VCPU_GPR+20(%r15)
-    mov %esi, VCPU_GPR+24(%r15)
-    mov %edi, VCPU_GPR+28(%r15)
-    mov VCPU_HOST_RSP(%r15), %rsp
+    SAVE_GUEST_GPRS_TO_MONITOR
     SAVE_GUEST_FPU
-    pushfq
-    pop %rax
-    and $HOST_LIVE_FLAGS, %eax
-    mov VCPU_EFLAGS(%r15), %ecx
-    and $~HOST_LIVE_FLAGS, %ecx
-    or %ecx, %eax
-    mov %eax, VCPU_EFLAGS(%r15)
+    SAVE_GUEST_FLAGS
     cld                             /* the host ABI wants DF clear */
     mov %r14, VCPU_EXIT_DESC(%r15)
     mov %r14, %rax
