@@ -26,7 +26,6 @@
 
 #include "monitor/x86.h"
 
-#define KNOWN_STATUS_FLAGS 0x8d5u /* CF PF AF ZF SF OF */
 
 struct known_ctx {
     const ZydisDecoder *dec;
@@ -41,32 +40,6 @@ static bool known_decode(const struct known_ctx *k, uint32_t off, ZydisDecodedIn
     return off < DIFF_CODE_SIZE &&
            ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(k->dec, NULL, k->code->bytes + off,
                                                       DIFF_CODE_SIZE - off, in));
-}
-
-/* The last instruction before `end_off` that writes a status flag. */
-static bool known_last_flag_writer(const struct known_ctx *k, uint32_t end_off, ZydisDecodedInstruction *in)
-{
-    bool found = false;
-    for (unsigned i = 0; i < k->code->n_insn && k->code->insn[i].off < end_off; i++) {
-        ZydisDecodedInstruction t;
-        if (known_decode(k, k->code->insn[i].off, &t) && t.cpu_flags &&
-            (t.cpu_flags->modified | t.cpu_flags->set_0 | t.cpu_flags->set_1 | t.cpu_flags->undefined)) {
-            *in = t;
-            found = true;
-        }
-    }
-    return found;
-}
-
-/* Does an instruction with this mnemonic run before end_off? */
-static bool known_runs(const struct known_ctx *k, uint32_t end_off, ZydisMnemonic m)
-{
-    for (unsigned i = 0; i < k->code->n_insn && k->code->insn[i].off < end_off; i++) {
-        ZydisDecodedInstruction t;
-        if (known_decode(k, k->code->insn[i].off, &t) && t.mnemonic == m)
-            return true;
-    }
-    return false;
 }
 
 /* Does an x87 instruction (escape opcodes D8-DF) of an item run before
@@ -152,41 +125,79 @@ static bool known_sse_alignment(const struct known_ctx *k)
     return false;
 }
 
-/* 3. Flags of cmpxchg8b and of lock neg.  CMPXCHG8B writes only ZF (SDM
+/* 3. EFLAGS after cmpxchg8b and lock neg.  CMPXCHG8B writes only ZF (SDM
  * Vol. 2A "CMPXCHG8B": "CF, PF, AF, SF, and OF are unaffected"); Unicorn
- * changes the others.  Evidence: --seed 1 --random 12000, case random:1603
- * class (cmp; mov...; cmpxchg8b: Unicorn 0x894, CPU 0x11), and DF too:
- * --seed 1 --case random:7911 (cld ... cmpxchg8b: Unicorn 0x445).  LOCK NEG sets
- * SF and PF from the result like NEG (SDM Vol. 2A "NEG"); Unicorn's
- * locked form gets them wrong.  Evidence: --seed 1 --case random:1074
- * (lock neg m8: Unicorn 0x11, CPU 0x95).  Correction: the flags the bug
- * touches are taken from the other side when the last flag writer is one
- * of these forms; a case in which cmpxchg8b runs and a later instruction
- * reads the flags is skipped (the wrong flags flow into its results:
- * --seed 1 --case random:1660, cmpxchg8b then adc). */
-static uint32_t known_bad_flags(const struct known_ctx *k, uint32_t end_off)
+ * changes the others, DF and even TF.  Evidence: --seed 1 --case
+ * random:1840 (Unicorn 0x400, CPU 0x95), random:7911 (DF set after cld),
+ * random:1660 (a later adc reads the wrong CF), --seed 7 --case
+ * random:68105 (TF set: Unicorn single-steps into #DB).  LOCK NEG sets SF
+ * and PF from the result like NEG (SDM Vol. 2A "NEG"); Unicorn's locked
+ * form gets them wrong.  Evidence: --seed 1 --case random:1074 (lock neg
+ * m8: Unicorn 0x11, CPU 0x95).  The wrong flags flow into anything that
+ * follows, so a mismatching case that runs either form is skipped. */
+static bool known_flag_corrupters(const struct known_ctx *k, uint32_t end_off)
 {
-    ZydisDecodedInstruction in;
-    if (!known_last_flag_writer(k, end_off, &in))
-        return 0;
-    if (in.mnemonic == ZYDIS_MNEMONIC_CMPXCHG8B)
-        return (KNOWN_STATUS_FLAGS | EFLAGS_DF) & ~EFLAGS_ZF;
-    if (in.mnemonic == ZYDIS_MNEMONIC_NEG && (in.attributes & ZYDIS_ATTRIB_HAS_LOCK))
-        return KNOWN_STATUS_FLAGS;
-    return 0;
+    for (unsigned i = 0; i < k->code->n_insn && k->code->insn[i].off < end_off; i++) {
+        ZydisDecodedInstruction t;
+        if (!known_decode(k, k->code->insn[i].off, &t))
+            continue;
+        if (t.mnemonic == ZYDIS_MNEMONIC_CMPXCHG8B ||
+            (t.mnemonic == ZYDIS_MNEMONIC_NEG && (t.attributes & ZYDIS_ATTRIB_HAS_LOCK)))
+            return true;
+    }
+    return false;
 }
 
-/* 6. FIST/FISTP out of range.  A value that does not fit the
+/* 8. FST/FSTP ST(i) and the tag word.  Storing into ST(i) makes it valid
+ * (SDM Vol. 1 §8.1.7); QEMU copies the value but leaves ST(i)'s tag empty,
+ * so fxsave (from which the Unicorn server writes the FP epilogue's stores,
+ * diff_uc.c) shows it empty and the epilogue stores the indefinite.
+ * Evidence: --seed 7 --case random:7725 (fld m64; fstp st7).  Correction:
+ * when an fst/fstp to a register ran, an epilogue register that Unicorn
+ * stored as the indefinite takes the other side's value. */
+static bool known_fst_sti_tag(const struct known_ctx *k, struct diff_state *fixed)
+{
+    static const uint8_t indefinite[10] = { 0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff };
+    if (!k->c->uses_fp)
+        return false;
+    bool ran = false;
+    uint32_t end = fixed->eip - DIFF_CODE_BASE;
+    for (unsigned i = 0; i < k->code->n_insn && k->code->insn[i].off < end && !ran; i++) {
+        ZydisDecodedInstruction t;
+        const uint8_t *b = k->code->bytes + k->code->insn[i].off;
+        ran = known_decode(k, k->code->insn[i].off, &t) && k->code->insn[i].item >= 0 &&
+              (t.mnemonic == ZYDIS_MNEMONIC_FST || t.mnemonic == ZYDIS_MNEMONIC_FSTP) &&
+              t.opcode == 0xdd && b[t.length - 1] >= 0xd0;
+    }
+    bool changed = false;
+    for (unsigned i = 0; ran && i < 8; i++) {
+        uint32_t at = DIFF_FPDUMP - DIFF_DATA_BASE + 16 + 10 * i;
+        if (!memcmp(fixed->mem + at, indefinite, 10) && memcmp(k->other->mem + at, indefinite, 10)) {
+            memcpy(fixed->mem + at, k->other->mem + at, 10);
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+/* 6. Exception flags of x87 stores to memory.  FIST/FISTP out of range.  A value that does not fit the
  * destination is an invalid-operation exception: FSW.IE is set and, masked,
  * the integer indefinite is stored (SDM Vol. 2A "FIST/FISTP", Vol. 1
  * §4.8.3.7 "integer indefinite").  Unicorn stores the indefinite
- * but leaves IE clear.  Evidence: --seed 1 --case random:211 (fild m64;
- * fist m32: FSW 0x3801 on the CPU, 0x3800 on Unicorn).  Correction: IE
- * from the other side, when a fist/fistp to memory ran. */
+ * but leaves IE clear; an inexact conversion leaves PE (precision, SDM
+ * Vol. 1 §8.5.6) clear too.  Evidence: --seed 1 --case random:211 (fild
+ * m64; fist m32: FSW 0x3801 on the CPU, 0x3800 on Unicorn), --seed 7
+ * --case random:13479 (fld m64 of a denormal; fist m32: 0x22 against 0).
+ * The same for fst/fstp m32/m64: an inexact store sets PE (--seed 7 --case
+ * random:47794, fldl2e; fst m64: 0x20 against 0), an SNaN source sets IE
+ * (--seed 7 --case random:17674, movd then fstp m64 of an MMX-written
+ * register).  Correction: IE and PE from the other side, when an x87
+ * store to memory (fst, fstp, fist, fistp, fisttp) ran. */
 static bool known_fist_invalid(const struct known_ctx *k, struct diff_state *fixed)
 {
     const uint32_t fsw = DIFF_FPDUMP - DIFF_DATA_BASE;
-    if (!k->c->uses_fp || !(k->other->mem[fsw] & 0x01) || (fixed->mem[fsw] & 0x01))
+    uint8_t missing = k->other->mem[fsw] & ~fixed->mem[fsw] & 0x21; /* IE, PE */
+    if (!k->c->uses_fp || !missing)
         return false;
     uint32_t end = fixed->eip - DIFF_CODE_BASE;
     for (unsigned i = 0; i < k->code->n_insn && k->code->insn[i].off < end; i++) {
@@ -194,9 +205,11 @@ static bool known_fist_invalid(const struct known_ctx *k, struct diff_state *fix
         ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
         uint32_t off = k->code->insn[i].off;
         if (ZYAN_SUCCESS(ZydisDecoderDecodeFull(k->dec, k->code->bytes + off, DIFF_CODE_SIZE - off, &t, ops)) &&
-            (t.mnemonic == ZYDIS_MNEMONIC_FIST || t.mnemonic == ZYDIS_MNEMONIC_FISTP) &&
+            (t.mnemonic == ZYDIS_MNEMONIC_FIST || t.mnemonic == ZYDIS_MNEMONIC_FISTP ||
+             t.mnemonic == ZYDIS_MNEMONIC_FISTTP || t.mnemonic == ZYDIS_MNEMONIC_FST ||
+             t.mnemonic == ZYDIS_MNEMONIC_FSTP) &&
             ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY) {
-            fixed->mem[fsw] |= 0x01;
+            fixed->mem[fsw] |= missing;
             return true;
         }
     }
@@ -251,23 +264,17 @@ const char *diff_known_unicorn(const ZydisDecoder *dec, const struct diff_case *
         return "x87 stack fault (empty or full register) not modelled";
     *fixed = *uc;
     const char *why = NULL;
-    bool cx8 = known_runs(&k, (uc->eip < other->eip ? uc->eip : other->eip) - DIFF_CODE_BASE,
-                          ZYDIS_MNEMONIC_CMPXCHG8B);
-    uint32_t bad = uc->vector == other->vector && uc->eip == other->eip
-                       ? known_bad_flags(&k, uc->eip - DIFF_CODE_BASE) : 0;
-    if (bad && ((uc->eflags ^ other->eflags) & bad)) {
-        fixed->eflags = (uc->eflags & ~bad) | (other->eflags & bad);
-        why = "flags of cmpxchg8b / lock neg";
-    }
+    if (known_flag_corrupters(&k, (uc->eip < other->eip ? uc->eip : other->eip) - DIFF_CODE_BASE + 1))
+        return "cmpxchg8b / lock neg corrupt EFLAGS";
+    if (known_fst_sti_tag(&k, fixed))
+        why = "fst/fstp st(i) leaves the tag of st(i) empty";
     if (known_fist_invalid(&k, fixed))
-        why = why ? "several: see diff_known.c" : "fist/fistp out of range leaves FSW.IE clear";
+        why = why ? "several: see diff_known.c" : "x87 stores to memory leave FSW.IE / FSW.PE clear";
     if (known_x87_denormal(&k, fixed))
         why = why ? "several: see diff_known.c" : "x87 denormal-operand flag (FSW.DE) never set";
     if (known_mmx_exponent(&k, fixed))
         why = why ? "several: see diff_known.c"
                   : "MMX writes leave the x87 exponent (bits 79:64) unchanged";
-    if (cx8 && !why)
-        return "cmpxchg8b changes CF, PF, AF, SF, OF; a later instruction reads them";
     *recheck = why != NULL;
     return why;
 }

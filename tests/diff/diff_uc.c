@@ -223,6 +223,33 @@ static bool uc_calibrate(struct uc_server *s, char *err, size_t errlen)
     return uc_new_engine(s, err, errlen);
 }
 
+/* The FP prologue (diff_gen.c asm_fp_prologue): fninit ... emms, 0x83
+ * bytes from the start of a data case's code. */
+#define UC_FP_PROLOGUE_LEN 0x83u
+
+static bool uc_has_fp_prologue(const struct uc_server *s)
+{
+    return s->code[0] == 0xdb && s->code[1] == 0xe3 && s->code[UC_FP_PROLOGUE_LEN - 2] == 0x0f &&
+           s->code[UC_FP_PROLOGUE_LEN - 1] == 0x77;
+}
+
+/* The prologue's movq loads of MM0-7 set bits 79:64 of every x87 register
+ * to all ones on the CPU (SDM Vol. 1 §9.5.1); QEMU leaves them (diff_known.c
+ * "MMX writes").  Do it here, so that x87 instructions of the case that
+ * read those registers see what they see on the CPU. */
+static void uc_mmx_exponents(struct uc_server *s)
+{
+    for (int i = 0; i < 8; i++) {
+        /* The register API passes ST(i) as 8 bytes of mantissa, then the
+         * 16-bit sign and exponent. */
+        uint8_t f[16] = { 0 };
+        if (uc_reg_read(s->uc, UC_X86_REG_FP0 + i, f) == UC_ERR_OK) {
+            f[8] = f[9] = 0xff;
+            uc_reg_write(s->uc, UC_X86_REG_FP0 + i, f);
+        }
+    }
+}
+
 /* Is the code before the final hlt the FP epilogue?  Its first instruction
  * is fnstsw [DIFF_FPDUMP], its last movdqu [DIFF_FPDUMP + 0xd0], xmm7. */
 static bool uc_has_fp_epilogue(const struct uc_server *s, const struct diff_wire_case *c)
@@ -333,7 +360,18 @@ static void uc_run_case(struct uc_server *s, const struct diff_wire_case *c, str
     s->outside = false;
     bool fp = uc_has_fp_epilogue(s, c);
     uint32_t stop = c->hlt_off - (fp ? DIFF_FP_EPILOGUE_LEN : 0);
-    uc_err e = uc_emu_start(s->uc, DIFF_CODE_BASE, DIFF_CODE_BASE + stop, 0, 0);
+    uint32_t start = DIFF_CODE_BASE;
+    uc_err e = UC_ERR_OK;
+    if (fp && uc_has_fp_prologue(s)) {
+        e = uc_emu_start(s->uc, start, DIFF_CODE_BASE + UC_FP_PROLOGUE_LEN, 0, 0);
+        if (e == UC_ERR_OK && s->vector == UC_NO_VECTOR && !s->outside &&
+            uc_reg(s->uc, UC_X86_REG_EIP) == DIFF_CODE_BASE + UC_FP_PROLOGUE_LEN) {
+            uc_mmx_exponents(s);
+            start = DIFF_CODE_BASE + UC_FP_PROLOGUE_LEN;
+        }
+    }
+    if (e == UC_ERR_OK && s->vector == UC_NO_VECTOR && !s->outside)
+        e = uc_emu_start(s->uc, start, DIFF_CODE_BASE + stop, 0, 0);
     bool at_epilogue = fp && e == UC_ERR_OK && !s->outside && s->vector == UC_NO_VECTOR &&
                        uc_reg(s->uc, UC_X86_REG_EIP) == DIFF_CODE_BASE + stop;
     bool fp_ok = !at_epilogue || uc_fp_epilogue(s);
