@@ -148,6 +148,39 @@ static bool known_flag_corrupters(const struct known_ctx *k, uint32_t end_off)
     return false;
 }
 
+/* 9. Invalid operands of fbstp and of fld m32/m64.  FBSTP of a NaN or of
+ * a value beyond 18 digits is invalid: IE and, masked, the packed-BCD
+ * indefinite is stored (SDM Vol. 2A "FBSTP"); Unicorn stores other bytes.
+ * Evidence: --seed 20261207 --case random:40475 (movd then fbstp of the
+ * MMX-written register).  FLD m32/m64 of an SNaN is invalid: IE, and the
+ * value is loaded quieted (SDM Vol. 1 §4.8.3.4, Vol. 2A "FLD"); Unicorn
+ * neither sets IE nor quiets it.  Evidence: --seed 20261207 --case
+ * random:52164 (fld m32: FSW 0x3801 and mantissa 0xd426.. on the CPU,
+ * 0x3800 and 0x9426.. on Unicorn).  Condition: the instruction ran, and
+ * for fld the other side's FSW has IE and Unicorn's does not; skipped. */
+static bool known_x87_invalid_operand(const struct known_ctx *k)
+{
+    const uint32_t fsw = DIFF_FPDUMP - DIFF_DATA_BASE;
+    if (!k->c->uses_fp)
+        return false;
+    bool ie_missing = (k->other->mem[fsw] & 0x01) && !(k->uc->mem[fsw] & 0x01);
+    uint32_t end = (k->other->eip < k->uc->eip ? k->other->eip : k->uc->eip) - DIFF_CODE_BASE + 1;
+    for (unsigned i = 0; i < k->code->n_insn && k->code->insn[i].off < end; i++) {
+        ZydisDecodedInstruction t;
+        ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+        uint32_t off = k->code->insn[i].off;
+        if (k->code->insn[i].item < 0 ||
+            !ZYAN_SUCCESS(ZydisDecoderDecodeFull(k->dec, k->code->bytes + off, DIFF_CODE_SIZE - off, &t, ops)))
+            continue;
+        if (t.mnemonic == ZYDIS_MNEMONIC_FBSTP)
+            return true;
+        for (unsigned j = 0; ie_missing && t.mnemonic == ZYDIS_MNEMONIC_FLD && j < t.operand_count; j++)
+            if (ops[j].type == ZYDIS_OPERAND_TYPE_MEMORY && (ops[j].size == 32 || ops[j].size == 64))
+                return true;
+    }
+    return false;
+}
+
 /* 8. FST/FSTP ST(i) and the tag word.  Storing into ST(i) makes it valid
  * (SDM Vol. 1 §8.1.7); QEMU copies the value but leaves ST(i)'s tag empty,
  * so fxsave (from which the Unicorn server writes the FP epilogue's stores,
@@ -262,6 +295,8 @@ const char *diff_known_unicorn(const ZydisDecoder *dec, const struct diff_case *
         return "misaligned 16-byte SSE operand accessed instead of #GP(0)";
     if (known_x87_stack_fault(&k))
         return "x87 stack fault (empty or full register) not modelled";
+    if (known_x87_invalid_operand(&k))
+        return "fbstp / fld m32 m64 invalid operand (NaN) not handled";
     *fixed = *uc;
     const char *why = NULL;
     if (known_flag_corrupters(&k, (uc->eip < other->eip ? uc->eip : other->eip) - DIFF_CODE_BASE + 1))
