@@ -156,8 +156,11 @@ static bool known_flag_corrupters(const struct known_ctx *k, uint32_t end_off)
  * value is loaded quieted (SDM Vol. 1 §4.8.3.4, Vol. 2A "FLD"); Unicorn
  * neither sets IE nor quiets it.  Evidence: --seed 20261207 --case
  * random:52164 (fld m32: FSW 0x3801 and mantissa 0xd426.. on the CPU,
- * 0x3800 and 0x9426.. on Unicorn).  Condition: the instruction ran, and
- * for fld the other side's FSW has IE and Unicorn's does not; skipped. */
+ * 0x3800 and 0x9426.. on Unicorn).  FISTTP out of range stores the
+ * integer indefinite with IE (SDM Vol. 2A "FISTTP"); Unicorn saturates
+ * (0x7fffffff) without IE: --seed 20261208 --case random:42460.
+ * Condition: fbstp ran; or fld m32/m64 or fisttp ran and the other side's
+ * FSW has IE and Unicorn's does not; skipped. */
 static bool known_x87_invalid_operand(const struct known_ctx *k)
 {
     const uint32_t fsw = DIFF_FPDUMP - DIFF_DATA_BASE;
@@ -172,11 +175,35 @@ static bool known_x87_invalid_operand(const struct known_ctx *k)
         if (k->code->insn[i].item < 0 ||
             !ZYAN_SUCCESS(ZydisDecoderDecodeFull(k->dec, k->code->bytes + off, DIFF_CODE_SIZE - off, &t, ops)))
             continue;
-        if (t.mnemonic == ZYDIS_MNEMONIC_FBSTP)
+        if (t.mnemonic == ZYDIS_MNEMONIC_FBSTP || (ie_missing && t.mnemonic == ZYDIS_MNEMONIC_FISTTP))
             return true;
         for (unsigned j = 0; ie_missing && t.mnemonic == ZYDIS_MNEMONIC_FLD && j < t.operand_count; j++)
             if (ops[j].type == ZYDIS_OPERAND_TYPE_MEMORY && (ops[j].size == 32 || ops[j].size == 64))
                 return true;
+    }
+    return false;
+}
+
+/* 10. Constants and the rounding control.  FLDL2T, FLDL2E, FLDPI, FLDLG2
+ * and FLDLN2 round the constant per FCW.RC (SDM Vol. 2A "FLD1/FLDL2T/
+ * FLDL2E/FLDPI/FLDLG2/FLDLN2/FLDZ", "rounded ... according to the RC
+ * field"); Unicorn always rounds to nearest.  Evidence: --seed 20261208
+ * --case random:79925 (fldcw 0x0e7f; fldl2e: mantissa ...bb on the CPU,
+ * ...bc on Unicorn).  Condition: one of them ran and the other side's final
+ * FCW (the FP epilogue's fnstcw) has RC != 0; skipped. */
+static bool known_x87_constant_rounding(const struct known_ctx *k)
+{
+    const uint32_t fcw = DIFF_FPDUMP - DIFF_DATA_BASE + 4;
+    if (!k->c->uses_fp || !(k->other->mem[fcw + 1] & 0x0c))
+        return false;
+    uint32_t end = (k->other->eip < k->uc->eip ? k->other->eip : k->uc->eip) - DIFF_CODE_BASE + 1;
+    for (unsigned i = 0; i < k->code->n_insn && k->code->insn[i].off < end; i++) {
+        ZydisDecodedInstruction t;
+        if (k->code->insn[i].item >= 0 && known_decode(k, k->code->insn[i].off, &t) &&
+            (t.mnemonic == ZYDIS_MNEMONIC_FLDL2T || t.mnemonic == ZYDIS_MNEMONIC_FLDL2E ||
+             t.mnemonic == ZYDIS_MNEMONIC_FLDPI || t.mnemonic == ZYDIS_MNEMONIC_FLDLG2 ||
+             t.mnemonic == ZYDIS_MNEMONIC_FLDLN2))
+            return true;
     }
     return false;
 }
@@ -224,12 +251,15 @@ static bool known_fst_sti_tag(const struct known_ctx *k, struct diff_state *fixe
  * The same for fst/fstp m32/m64: an inexact store sets PE (--seed 7 --case
  * random:47794, fldl2e; fst m64: 0x20 against 0), an SNaN source sets IE
  * (--seed 7 --case random:17674, movd then fstp m64 of an MMX-written
- * register).  Correction: IE and PE from the other side, when an x87
- * store to memory (fst, fstp, fist, fistp, fisttp) ran. */
+ * register).  Correction: IE, OE, UE and PE from the other side, when an x87
+ * store to memory (fst, fstp, fist, fistp, fisttp) ran; OE and UE too (a
+ * tiny m80 stored as m64 underflows: --seed 20261208 --case random:1650,
+ * FSW 0x3830 against 0x3800), and C1 with PE (rounded up: --seed 20261208
+ * --case random:37571, fldpi; fstp m32: 0x0220 against 0). */
 static bool known_fist_invalid(const struct known_ctx *k, struct diff_state *fixed)
 {
     const uint32_t fsw = DIFF_FPDUMP - DIFF_DATA_BASE;
-    uint8_t missing = k->other->mem[fsw] & ~fixed->mem[fsw] & 0x21; /* IE, PE */
+    uint8_t missing = k->other->mem[fsw] & ~fixed->mem[fsw] & 0x39; /* IE, OE, UE, PE */
     if (!k->c->uses_fp || !missing)
         return false;
     uint32_t end = fixed->eip - DIFF_CODE_BASE;
@@ -243,6 +273,8 @@ static bool known_fist_invalid(const struct known_ctx *k, struct diff_state *fix
              t.mnemonic == ZYDIS_MNEMONIC_FSTP) &&
             ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY) {
             fixed->mem[fsw] |= missing;
+            if (missing & 0x20) /* C1: the inexact result was rounded up */
+                fixed->mem[fsw + 1] = (fixed->mem[fsw + 1] & ~0x02) | (k->other->mem[fsw + 1] & 0x02);
             return true;
         }
     }
@@ -295,8 +327,10 @@ const char *diff_known_unicorn(const ZydisDecoder *dec, const struct diff_case *
         return "misaligned 16-byte SSE operand accessed instead of #GP(0)";
     if (known_x87_stack_fault(&k))
         return "x87 stack fault (empty or full register) not modelled";
+    if (known_x87_constant_rounding(&k))
+        return "x87 constants (fldpi, fldl2e, ...) ignore the rounding control";
     if (known_x87_invalid_operand(&k))
-        return "fbstp / fld m32 m64 invalid operand (NaN) not handled";
+        return "fbstp / fisttp / fld m32 m64 invalid operand not handled";
     *fixed = *uc;
     const char *why = NULL;
     if (known_flag_corrupters(&k, (uc->eip < other->eip ? uc->eip : other->eip) - DIFF_CODE_BASE + 1))
@@ -304,7 +338,7 @@ const char *diff_known_unicorn(const ZydisDecoder *dec, const struct diff_case *
     if (known_fst_sti_tag(&k, fixed))
         why = "fst/fstp st(i) leaves the tag of st(i) empty";
     if (known_fist_invalid(&k, fixed))
-        why = why ? "several: see diff_known.c" : "x87 stores to memory leave FSW.IE / FSW.PE clear";
+        why = why ? "several: see diff_known.c" : "x87 stores to memory leave FSW.IE/OE/UE/PE clear";
     if (known_x87_denormal(&k, fixed))
         why = why ? "several: see diff_known.c" : "x87 denormal-operand flag (FSW.DE) never set";
     if (known_mmx_exponent(&k, fixed))
