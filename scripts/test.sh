@@ -9,8 +9,9 @@ scripts/build.sh
 status=0
 ctest --test-dir build --output-on-failure -j"$(nproc)" "$@" || status=$?
 log=build/Testing/Temporary/LastTest.log
-if [ -f "$log" ] && grep -q "skipped" "$log"; then
+reasons=$( [ -f "$log" ] && grep -i "skipped:\|; skipped\|skipped (" "$log" | sort -u || true)
+if [ -n "$reasons" ]; then
   echo "Why tests were skipped (from $log):"
-  grep -i "skipped:\|; skipped\|skipped (" "$log" | sort -u | sed 's/^/  /' || true
+  echo "$reasons" | sed 's/^/  /'
 fi
 exit "$status"
