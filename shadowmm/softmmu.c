@@ -94,6 +94,13 @@ void softmmu_drop_write_tags(struct vcpu *v, uint32_t pfn)
             }
 }
 
+/* The addend that makes addend + la the host address of la, for la's page
+ * at guest-physical page_pa. */
+static uint64_t softmmu_addend(const struct vcpu *v, uint32_t page_pa, uint32_t la)
+{
+    return (uint64_t)(uintptr_t)v->vm->mem.ram + page_pa - (la & ~(GMEM_PAGE_SIZE - 1));
+}
+
 /* Record a translation of la's page in the TLB of `user`. */
 static void softmmu_fill(struct vcpu *v, const struct walk *w, bool user, bool writable, uint64_t addend)
 {
@@ -187,7 +194,7 @@ enum softmmu_outcome softmmu_translate(struct vcpu *v, uint32_t la, uint32_t siz
         enum softmmu_outcome o = softmmu_page(v, la, size, write, user, &w, pa, ev);
         if (o != SOFTMMU_OK)
             return o;
-        *addend = (uint64_t)(uintptr_t)v->vm->mem.ram + w.page_pa - (la & ~(GMEM_PAGE_SIZE - 1));
+        *addend = softmmu_addend(v, w.page_pa, la);
         softmmu_fill(v, &w, user, softmmu_write_ok(v, &w, user), *addend);
         return SOFTMMU_OK;
     }
@@ -200,10 +207,8 @@ enum softmmu_outcome softmmu_translate(struct vcpu *v, uint32_t la, uint32_t siz
         o = softmmu_page(v, la + first, size - first, write, user, &w2, pa, ev);
     if (o != SOFTMMU_OK)
         return o;
-    softmmu_fill(v, &w, user, softmmu_write_ok(v, &w, user), (uint64_t)(uintptr_t)v->vm->mem.ram + w.page_pa -
-                                                                  (la & ~(GMEM_PAGE_SIZE - 1)));
-    softmmu_fill(v, &w2, user, softmmu_write_ok(v, &w2, user), (uint64_t)(uintptr_t)v->vm->mem.ram + w2.page_pa -
-                                                                    ((la + first) & ~(GMEM_PAGE_SIZE - 1)));
+    softmmu_fill(v, &w, user, softmmu_write_ok(v, &w, user), softmmu_addend(v, w.page_pa, la));
+    softmmu_fill(v, &w2, user, softmmu_write_ok(v, &w2, user), softmmu_addend(v, w2.page_pa, la + first));
     uint8_t *host = v->vm->mem.ram + w.page_pa;
     if (w2.page_pa != w.page_pa + GMEM_PAGE_SIZE) {
         host = softmmu_stitch(v, w.page_pa >> 12, w2.page_pa >> 12);
