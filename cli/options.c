@@ -300,6 +300,14 @@ static int opt_dump(struct options_ctx *c, const char *v)
     return 0;
 }
 
+static int opt_vga_text(struct options_ctx *c, const char *v)
+{
+    if (!*v)
+        return options_fail(c, "%s needs a file name", c->opt);
+    c->cfg->vga_text_path = v;
+    return 0;
+}
+
 static int opt_tc_size(struct options_ctx *c, const char *v)
 {
     uint64_t size;
@@ -321,6 +329,8 @@ static const struct option_def options_table[] = {
     { "-serial", "BACKEND", false, opt_serial, "COM1: stdio (default), file:PATH or null" },
     { "-nographic", NULL, false, opt_nographic, "accepted for QEMU compatibility (there is no display)" },
     { "-display", "none", false, opt_display, "accepted for QEMU compatibility" },
+    { "--vga-text", "FILE", false, opt_vga_text,
+      "keep the VGA text screen (0xb8000) in FILE as 25 lines, rewritten as it changes" },
     { "-no-reboot", NULL, false, opt_no_reboot, "a guest reset ends the run (status 0) instead of rebooting" },
     { "-device", "isa-debug-exit[,...]", false, opt_device,
       "QEMU's exit port: iobase=0xf4 (the only one), iosize=1|2|4; always present" },

@@ -24,12 +24,14 @@
 #include <time.h>
 
 #include "devices/acpi_pm.h"
+#include "devices/crtc.h"
 #include "devices/intr.h"
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
 #include "devices/uart.h"
+#include "devices/vga_text.h"
 #include "monitor/vm.h"
 
 static int board_init_com1(struct vm *vm, const struct serial_config *com1, char *err,
@@ -135,6 +137,20 @@ static int board_init_acpi_pm(struct vm *vm, const struct serial_config *com1, c
     return acpi_pm_init(vm, err, errlen);
 }
 
+static int board_init_crtc(struct vm *vm, const struct serial_config *com1, char *err,
+                           size_t errlen)
+{
+    (void)com1;
+    return crtc_init(vm, err, errlen);
+}
+
+static int board_init_vga_text(struct vm *vm, const struct serial_config *com1, char *err,
+                               size_t errlen)
+{
+    (void)com1;
+    return vga_text_init(vm, err, errlen);
+}
+
 /* The board's devices, in the order they are created. */
 static const struct board_device {
     const char *name;
@@ -152,6 +168,8 @@ static const struct board_device {
     { "lapic", board_init_lapic },   /* the CPU's local APIC at 0xfee00000 */
     { "ioapic", board_init_ioapic }, /* ISA lines reach it too (devices/intr.c) */
     { "acpi-pm", board_init_acpi_pm }, /* PM1 and PM timer; the FADT points here */
+    { "crtc", board_init_crtc },     /* before the console, which reads its start address */
+    { "vga-text", board_init_vga_text },
 };
 
 int board_init(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
@@ -189,10 +207,20 @@ void board_destroy(struct vm *vm)
     vm->board.ioapic = NULL;
     free(vm->board.acpi_pm);
     vm->board.acpi_pm = NULL;
+    free(vm->board.crtc);
+    vm->board.crtc = NULL;
+    free(vm->board.vga);
+    vm->board.vga = NULL;
 }
 
 void board_poll(struct vm *vm)
 {
     if (vm->board.com1)
         uart_poll(vm->board.com1);
+    vga_text_poll(vm);
+}
+
+void board_stop(struct vm *vm)
+{
+    vga_text_finish(vm);
 }

@@ -23,6 +23,8 @@ struct i8042;
 struct lapic;
 struct ioapic;
 struct acpi_pm;
+struct crtc;
+struct vga_text;
 
 /* Where a serial port's bytes go (-serial). */
 enum serial_backend_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NULL };
@@ -45,6 +47,8 @@ struct board {
     struct ioapic *ioapic;  /* the I/O APIC at 0xfec00000 (devices/ioapic.h) */
     bool nmi_pending;       /* an NMI waits for the vCPU (devices/intr.c) */
     struct acpi_pm *acpi_pm; /* ACPI PM1 registers and PM timer at 0x600 (devices/acpi_pm.h) */
+    struct crtc *crtc;      /* the CRT controller at 0x3d4/0x3d5, 0x3da (devices/crtc.h) */
+    struct vga_text *vga;   /* the text screen at 0xb8000 and --vga-text (devices/vga_text.h) */
     /* Host time in nanoseconds that time-driven devices (the PIT) read at
      * every access: board_clock_monotonic unless a test installs a fake. */
     uint64_t (*clock_ns)(struct vm *vm);
@@ -56,6 +60,9 @@ void board_destroy(struct vm *vm);
 /* Give devices a chance to move input (e.g. UART receive from stdin).  Called by
  * the run loop at exits to the monitor; never blocks. */
 void board_poll(struct vm *vm);
+/* The run has ended: devices finish their output (the text screen's last
+ * sample) before the statistics are printed.  Called once by vm_run. */
+void board_stop(struct vm *vm);
 
 /* CLOCK_MONOTONIC in nanoseconds: the default board.clock_ns. */
 uint64_t board_clock_monotonic(struct vm *vm);

@@ -218,5 +218,6 @@ void vm_run(struct vm *vm)
     }
     vm->stats.sh_mappings_live = shadow_live_mappings(vm);
     board_poll(vm);
+    board_stop(vm);
     signals_set_vcpu(NULL);
 }

@@ -57,6 +57,8 @@
     X(io, io_unassigned, "guest port accesses to nonexistent ports")                    \
     X(io, mmio_accesses, "guest accesses to memory-mapped devices (emulated)")          \
     X(io, mmio_unassigned, "guest accesses to physical addresses with nothing behind")  \
+    X(io, vga_screen_updates, "samples of the VGA text screen that found it changed")  \
+    X(io, vga_cells_drawn, "VGA text cells found changed (sampled every 50 ms and at exit)") \
     X(mmu, sh_hidden_faults, "host faults filled from the guest page tables")           \
     X(mmu, sh_large_fills, "4 MiB guest pages mapped with one host mapping")            \
     X(mmu, sh_true_page_faults, "page faults delivered to the guest")                   \

@@ -45,6 +45,7 @@ struct vm_config {
     bool strict_memory;        /* --strict-memory: stop the run at the first access to a physical
                                   address with neither RAM nor a device (default: it reads as
                                   all-ones and ignores writes, as on a PC bus, with one warning) */
+    const char *vga_text_path; /* --vga-text FILE: the text screen, rewritten as it changes */
     bool stop_on_exception;    /* test harnesses: stop with VMEXIT_GUEST_EXCEPTION instead of
                                   delivering the first guest exception (vm->last_event) */
 };

@@ -93,7 +93,8 @@ static void test_every_option(void **state)
                               "-serial", "file:/tmp/serial.txt", "-nographic", "-display", "none",
                               "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                               "--stats=json", "--stats-file", "/tmp/s.json",
-                              "--dump-translations", "/tmp/dump.txt", "--tc-size", "64");
+                              "--dump-translations", "/tmp/dump.txt", "--tc-size", "64",
+                              "--vga-text", "/tmp/screen.txt");
     assert_int_equal(o->r, 0);
     assert_string_equal(o->err, "");
     assert_string_equal(o->cfg.kernel, "vmlinuz");
@@ -106,6 +107,7 @@ static void test_every_option(void **state)
     assert_string_equal(o->cfg.stats_path, "/tmp/s.json");
     assert_string_equal(o->cfg.dump_path, "/tmp/dump.txt");
     assert_int_equal(o->cfg.tc_size, 64 * MiB);
+    assert_string_equal(o->cfg.vga_text_path, "/tmp/screen.txt");
 }
 
 static void test_gnu_spellings(void **state)
