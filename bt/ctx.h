@@ -32,6 +32,7 @@ struct bt_ctx {
     bool ended;                      /* the rule ended the block */
     bool failed;                     /* the rule could not translate it */
     bool fetch_faulted;              /* the first instruction cannot be fetched: vcpu->pending */
+    bool fpu_loaded;                 /* the block has made sure the guest's x87/SSE state is loaded */
     struct exit_desc *unchained_desc; /* shared by the block's never-chained direct exits */
     struct exit_desc *raise_desc[32]; /* shared EV_FAULT raise descriptors, by vector */
     struct pcmap_entry pcmap[BT_MAX_PCMAP];

@@ -14,8 +14,19 @@
  * position independent; the translation cache copies it into the code arena
  * so that blocks reach it with a rel32 jump.
  *
- * The guest's x87/SSE registers are loaded on the way in and saved on the
- * way out (FXSAVE64 into vcpu->fpu); the monitor's control words are kept.
+ * The guest's x87/SSE registers are loaded lazily.  Most guest code, and
+ * nearly all kernel code, never touches them, and an FXRSTOR64 + FXSAVE64
+ * pair costs more than the rest of a world switch together.  bt_enter
+ * points vcpu->fpu_ensure at bt_fpu_load; the translator puts
+ *
+ *     lea r9, [rip + 1f]; jmp [r15 + VCPU_FPU_ENSURE]; 1:
+ *
+ * before the first x87/MMX/SSE instruction of a block.  bt_fpu_load loads
+ * the state, sets vcpu->fpu_live and points fpu_ensure at bt_fpu_ready,
+ * which just jumps back.  The helper stub and the exit stub save the state
+ * (FXSAVE64 into vcpu->fpu, the monitor's control words back) only when
+ * fpu_live is set, and the helper stub loads it again before it returns,
+ * so within one stay in translated code the guest's state stays loaded.
  *
  * After a host signal in translated code the handler has already saved the
  * guest state; it resumes at bt_resume with RSP = v->host_rsp and RAX = the
@@ -62,18 +73,33 @@ bt_enter:
     or $0x202, %eax                 /* bit 1 is fixed; host IF stays set in user mode */
     push %rax
     popfq
+    movl $0, VCPU_FPU_LIVE(%r15)
+    lea bt_fpu_load(%rip), %rax
+    mov %rax, VCPU_FPU_ENSURE(%r15)
     LOAD_GUEST_GPRS_BUT_ESP
     mov $12, %r11d                  /* the soft-MMU probe's shift count (bt/probe.c) */
     mov VCPU_GPR+16(%r15), %esp     /* a 32-bit write zero-extends into RSP */
     jmp *%r14
     .size bt_enter, .-bt_enter
 
+/* The lazy x87/SSE load (see the top): entered with r9 = where to go back;
+ * changes no guest register and no flag (r10 is scratch between guest
+ * instructions). */
+    .globl bt_fpu_load, bt_fpu_ready
+bt_fpu_load:
+    LOAD_GUEST_FPU
+    lea bt_fpu_ready(%rip), %r10
+    mov %r10, VCPU_FPU_ENSURE(%r15)
+bt_fpu_ready:
+    jmp *%r9
+
 /*
  * The in-block helper call (position independent; copied to the arena head
  * like bt_exit).  Translated code jumps here with r9 = where to come back,
  * r10d = what it wants (bt/probe.h: kind, size, access) and r13d = the guest
- * linear address.  The guest's registers, flags and x87/SSE state go to the
- * vCPU, the C function in vcpu->helper_fn runs on the monitor stack:
+ * linear address.  The guest's registers, flags and (if loaded) x87/SSE
+ * state go to the vCPU, the C function in vcpu->helper_fn runs on the
+ * monitor stack with the monitor's control words:
  *
  *   struct helper_ret fn(struct vcpu *v, uint32_t info, uint32_t la, uint64_t ret);
  *
@@ -85,9 +111,11 @@ bt_enter:
     .globl bt_helper_begin, bt_helper_end
 bt_helper_begin:
     SAVE_GUEST_GPRS_TO_MONITOR
-    fxsave64 VCPU_FPU(%r15)
     SAVE_GUEST_FLAGS
-    cld
+    cmpl $0, VCPU_FPU_LIVE(%r15)
+    je 1f
+    SAVE_GUEST_FPU
+1:  cld
     mov %r15, %rdi
     mov %r10d, %esi
     mov %r13d, %edx
@@ -95,8 +123,10 @@ bt_helper_begin:
     call *VCPU_HELPER_FN(%r15)
     mov %rax, VCPU_HELPER_TARGET(%r15)
     mov %rdx, %r12
+    cmpl $0, VCPU_FPU_LIVE(%r15)
+    je 2f
     fxrstor64 VCPU_FPU(%r15)
-    mov VCPU_EFLAGS(%r15), %eax
+2:  mov VCPU_EFLAGS(%r15), %eax
     and $HOST_LIVE_FLAGS, %eax
     or $0x202, %eax
     push %rax
@@ -110,8 +140,8 @@ bt_helper_end:
     .globl bt_exit_begin, bt_exit_end
 bt_exit_begin:
     SAVE_GUEST_GPRS_TO_MONITOR
-    SAVE_GUEST_FPU
     SAVE_GUEST_FLAGS
+    SAVE_GUEST_FPU_IF_LIVE
     cld                             /* the host ABI wants DF clear */
     mov %r14, VCPU_EXIT_DESC(%r15)
     mov %r14, %rax
@@ -121,7 +151,7 @@ bt_exit_end:
     .globl bt_resume
     .type bt_resume, @function
 bt_resume:
-    SAVE_GUEST_FPU                  /* sigreturn restored the guest's FPU state */
+    SAVE_GUEST_FPU_IF_LIVE          /* sigreturn restored the FPU state of the moment */
     RETURN_TO_MONITOR
     .size bt_resume, .-bt_resume
 

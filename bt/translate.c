@@ -17,6 +17,7 @@
 
 #include "bt/ctx.h"
 #include "bt/dump.h"
+#include "monitor/vcpu_abi.h"
 #include "shadowmm/shadow.h"
 
 /* Room one guest instruction's translation can never exceed (the longest
@@ -100,6 +101,22 @@ static uint8_t bt_fpu_fault(const struct bt_ctx *c, const struct decoded_insn *d
     }
 }
 
+/* Before the block's first instruction that needs the guest's x87/SSE
+ * state: jump through vcpu->fpu_ensure, which loads it the first time in a
+ * stay in translated code (bt/entry.S explains the lazy load).  Needs no
+ * flag and no guest register: r9 is scratch between instructions. */
+static void bt_ensure_guest_fpu(struct bt_ctx *c)
+{
+    static const uint8_t seq[] = {
+        0x4c, 0x8d, 0x0d, 0x07, 0, 0, 0,             /* lea r9, [rip + 7]: after the jmp */
+        0x41, 0xff, 0xa7, (uint8_t)VCPU_FPU_ENSURE, /* jmp qword [r15 + disp32] */
+        (uint8_t)(VCPU_FPU_ENSURE >> 8), 0, 0,
+    };
+    _Static_assert(VCPU_FPU_ENSURE < 0x10000, "disp32 encoding above");
+    emit_bytes(&c->e, seq, sizeof seq);
+    c->fpu_loaded = true;
+}
+
 /* Fetch up to 15 guest bytes at linear cs_base + eip, through the guest's
  * page tables when paging is on (setting Accessed bits as the fetch would).
  * Returns how many could be read; when a page fault or the end of RAM cut
@@ -181,10 +198,13 @@ static bool bt_translate_one(struct bt_ctx *c, uint32_t eip, struct decoded_insn
     c->rules[c->tb->ninsns] = (unsigned char)c->rule;
     bt_pcmap_mark(c, BT_FIX_NONE);
     uint8_t fpu_vector = bt_fpu_fault(c, d);
-    if (fpu_vector != 0xff)
+    if (fpu_vector != 0xff) {
         bt_exit_raise(c, fpu_vector, EV_FAULT, eip);
-    else
+    } else {
+        if (!c->fpu_loaded && c->rule != RULE_CALLOUT && classify_uses_fpu_state(d))
+            bt_ensure_guest_fpu(c);
         bt_dispatch_rule(c);
+    }
     c->tb->ninsns++;
     c->tb->guest_size = c->next_eip - c->tb->key.eip;
     c->tb->pfn_last = pa[d->i.length - 1] / GMEM_PAGE_SIZE;

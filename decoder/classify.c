@@ -203,3 +203,38 @@ enum fpu_class classify_fpu(const struct decoded_insn *d)
         return FPU_NONE;
     }
 }
+
+static bool classify_fpu_register(ZydisRegister r)
+{
+    switch (ZydisRegisterGetClass(r)) {
+    case ZYDIS_REGCLASS_X87:
+    case ZYDIS_REGCLASS_MMX:
+    case ZYDIS_REGCLASS_XMM:
+    case ZYDIS_REGCLASS_YMM:
+    case ZYDIS_REGCLASS_ZMM:
+        return true;
+    default:
+        return r == ZYDIS_REGISTER_MXCSR || r == ZYDIS_REGISTER_X87CONTROL ||
+               r == ZYDIS_REGISTER_X87STATUS || r == ZYDIS_REGISTER_X87TAG;
+    }
+}
+
+bool classify_uses_fpu_state(const struct decoded_insn *d)
+{
+    if (classify_fpu(d) != FPU_NONE)
+        return true;
+    for (unsigned i = 0; i < d->i.operand_count; i++)
+        if (d->op[i].type == ZYDIS_OPERAND_TYPE_REGISTER && classify_fpu_register(d->op[i].reg.value))
+            return true;
+    /* fxsave/fxrstor/xsave name the whole state only implicitly. */
+    switch (d->i.mnemonic) {
+    case ZYDIS_MNEMONIC_FXSAVE:
+    case ZYDIS_MNEMONIC_FXRSTOR:
+    case ZYDIS_MNEMONIC_XSAVE:
+    case ZYDIS_MNEMONIC_XRSTOR:
+    case ZYDIS_MNEMONIC_XSAVEOPT:
+        return true;
+    default:
+        return false;
+    }
+}

@@ -64,3 +64,8 @@ enum fpu_class {
     FPU_WAIT,  /* wait/fwait: faults only with CR0.MP */
 };
 enum fpu_class classify_fpu(const struct decoded_insn *d);
+
+/* Whether d reads or writes x87/MMX/SSE state (registers, control and
+ * status words, MXCSR), so that translated code must have the guest's
+ * state loaded before it runs (bt/entry.S, the lazy load). */
+bool classify_uses_fpu_state(const struct decoded_insn *d);

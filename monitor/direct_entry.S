@@ -23,6 +23,7 @@
     .type de_enter, @function
 de_enter:
     ENTER_FROM_MONITOR
+    LOAD_GUEST_FPU                  /* guest user code may use x87/SSE anywhere */
     mov %rsi, %r14
     pushq 32(%r14)                  /* SS */
     pushq 24(%r14)                  /* ESP */

@@ -113,10 +113,16 @@ struct vcpu {
      * kind of access has lo = 1, hi = 0.  Translated code checks them inline
      * for the segments the block key marks restricted. */
     uint64_t seg_bounds[SREG_COUNT][2][2];
-    uint8_t abi_pad2[32];
+    /* The guest's x87/SSE state is loaded lazily (bt/entry.S): translated
+     * code jumps through fpu_ensure before the first instruction of a block
+     * that needs it; fpu_live says whether the host registers hold it. */
+    uint64_t fpu_ensure;
+    uint32_t fpu_live;
+    uint8_t abi_pad2[20];
     /* The guest's x87/MMX/SSE registers while the monitor runs (FXSAVE64
-     * image).  Every world switch saves and restores them: the monitor's
-     * own C code (memcpy, printf) uses the XMM registers freely. */
+     * image).  Whenever the guest's state was loaded, the way back to the
+     * monitor saves it here: the monitor's own C code (memcpy, printf) uses
+     * the XMM registers freely. */
     _Alignas(16) uint8_t fpu[512];
     /* The soft MMU's TLBs, read by the inline probe of every guest memory
      * operand in the in-process engine (shadowmm/softmmu.h). */
@@ -193,6 +199,8 @@ _Static_assert(offsetof(struct vcpu, scratch) == VCPU_SCRATCH, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, host_mxcsr) == VCPU_HOST_MXCSR, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, host_fcw) == VCPU_HOST_FCW, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, fpu) == VCPU_FPU, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, fpu_ensure) == VCPU_FPU_ENSURE, "vcpu ABI");
+_Static_assert(offsetof(struct vcpu, fpu_live) == VCPU_FPU_LIVE, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, irq_pending) == VCPU_IRQ_PENDING, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, seg_bounds) == VCPU_SEG_BOUNDS, "vcpu ABI");
 _Static_assert(offsetof(struct vcpu, tlb) == VCPU_TLB, "vcpu ABI");

@@ -20,6 +20,8 @@
 #define VCPU_HOST_FCW    0x94 /* uint16_t host_fcw */
 #define VCPU_IRQ_PENDING 0x98 /* uint32_t irq_pending: EFLAGS_IF when an interrupt waits */
 #define VCPU_SEG_BOUNDS  0xa0 /* uint64_t seg_bounds[6][2][2]: [sreg][write][lo, hi] */
+#define VCPU_FPU_ENSURE  0x160 /* uint64_t: bt_fpu_load or bt_fpu_ready (bt/entry.S) */
+#define VCPU_FPU_LIVE    0x168 /* uint32_t: 1 while the host x87/SSE registers hold the guest's */
 #define VCPU_FPU         0x180 /* uint8_t fpu[512]: guest x87/SSE state, FXSAVE64 layout */
 /* The soft MMU (shadowmm/softmmu.h): two TLBs, [0] supervisor, [1] user, each
  * uint32_t tag_read[256], uint32_t tag_write[256], uint64_t addend[256]. */

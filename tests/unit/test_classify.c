@@ -449,6 +449,49 @@ static void test_rule_names(void **state)
         assert_string_not_equal(classify_rule_name((enum bt_rule)r), "?");
 }
 
+/* Which instructions need the guest's x87/SSE state loaded before they run
+ * in translated code (the lazy load of bt/entry.S): every x87, MMX and SSE
+ * instruction, fxsave/fxrstor, ldmxcsr; no integer instruction. */
+struct fpu_state_case {
+    const char *text;
+    uint8_t bytes[15];
+    size_t len;
+    bool uses;
+};
+#define FCASE(t, u, ...) { t, BYTES(__VA_ARGS__), u }
+
+static void test_uses_fpu_state(void **state)
+{
+    (void)state;
+    static const struct fpu_state_case cases[] = {
+        FCASE("fld1", true, 0xd9, 0xe8),
+        FCASE("fnstsw ax", true, 0xdf, 0xe0),
+        FCASE("fninit", true, 0xdb, 0xe3),
+        FCASE("fwait", true, 0x9b),
+        FCASE("fxsave [eax]", true, 0x0f, 0xae, 0x00),
+        FCASE("fxrstor [eax]", true, 0x0f, 0xae, 0x08),
+        FCASE("ldmxcsr [eax]", true, 0x0f, 0xae, 0x10),
+        FCASE("movd mm0, eax", true, 0x0f, 0x6e, 0xc0),
+        FCASE("emms", true, 0x0f, 0x77),
+        FCASE("addps xmm0, xmm1", true, 0x0f, 0x58, 0xc1),
+        FCASE("movdqu xmm1, [esi]", true, 0xf3, 0x0f, 0x6f, 0x0e),
+        FCASE("cvtsi2sd xmm0, eax", true, 0xf2, 0x0f, 0x2a, 0xc0),
+        FCASE("add eax, ebx", false, 0x01, 0xd8),
+        FCASE("mov eax, [esi]", false, 0x8b, 0x06),
+        FCASE("rep movsd", false, 0xf3, 0xa5),
+        FCASE("int 0x80", false, 0xcd, 0x80),
+        FCASE("iretd", false, 0xcf),
+        FCASE("lfence", false, 0x0f, 0xae, 0xe8),
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct decoded_insn d;
+        if (!decode_insn(cases[i].bytes, cases[i].len, 0x00300000, 32, &d))
+            fail_msg("'%s' did not decode", cases[i].text);
+        if (classify_uses_fpu_state(&d) != cases[i].uses)
+            fail_msg("'%s': uses x87/SSE state should be %d", cases[i].text, cases[i].uses);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_invalid_bytes),
         cmocka_unit_test(test_decode_fields),
         cmocka_unit_test(test_rule_names),
+        cmocka_unit_test(test_uses_fpu_state),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
