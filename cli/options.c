@@ -210,6 +210,17 @@ static int opt_mmu(struct options_ctx *c, const char *v)
     return options_fail(c, "--mmu takes auto, soft or host, not '%s'", v ? v : "");
 }
 
+static int opt_seccomp(struct options_ctx *c, const char *v)
+{
+    static const char *const modes[] = { [CONFINE_AUTO] = "auto", [CONFINE_ON] = "on", [CONFINE_OFF] = "off" };
+    for (unsigned i = 0; i < 3; i++)
+        if (v && strcmp(v, modes[i]) == 0) {
+            c->cfg->confine = (enum confine_mode)i;
+            return 0;
+        }
+    return options_fail(c, "--seccomp takes auto, on or off, not '%s'", v ? v : "");
+}
+
 static int opt_strict_memory(struct options_ctx *c, const char *v)
 {
     (void)v;
@@ -344,6 +355,8 @@ static const struct option_def options_table[] = {
     { "--no-direct-exec", NULL, false, opt_no_direct_exec, "the same as --direct-exec=off" },
     { "--mmu", "=auto|soft|host", true, opt_mmu,
       "guest memory: soft MMU unless user code runs directly (auto), soft MMU, or the host-mapped window" },
+    { "--seccomp", "=auto|on|off", true, opt_seccomp,
+      "confine the monitor to its system-call allow-list: where the host can (auto, default), always, never" },
     { "--tc-size", "SIZE", false, opt_tc_size, "translation cache code arena, 1M..1G; plain number = MiB (default 32M)" },
     { "--help", NULL, false, opt_help, "print this help and exit (also -h)" },
     { "--version", NULL, false, opt_version, "print the version and exit" },

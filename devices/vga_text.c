@@ -14,9 +14,11 @@
 #include "devices/vga_text.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "devices/crtc.h"
 #include "monitor/vm.h"
@@ -57,25 +59,28 @@ size_t vga_text_render(struct vm *vm, char *out, size_t outlen)
     return n;
 }
 
-/* Write the screen to cfg.vga_text_path; 0, or -1 with errno. */
-static int vga_text_write_file(struct vm *vm, const char *path)
+/* Rewrite the screen file in place through the descriptor opened at
+ * start-up: once the monitor is confined (monitor/confine.c) no file can be
+ * opened.  0, or -1 with errno. */
+static int vga_text_write_file(struct vm *vm, int fd)
 {
     char text[VGA_TEXT_RENDER_MAX];
     size_t len = vga_text_render(vm, text, sizeof text);
-    FILE *f = fopen(path, "w");
-    if (!f)
+    ssize_t put = pwrite(fd, text, len, 0);
+    if (put < 0 || ftruncate(fd, (off_t)len) != 0)
         return -1;
-    size_t put = fwrite(text, 1, len, f);
-    if (fclose(f) != 0 || put != len)
+    if ((size_t)put != len) {
+        errno = ENOSPC;
         return -1;
+    }
     return 0;
 }
 
 static void vga_text_rewrite(struct vm *vm, struct vga_text *t)
 {
-    if (!t->path || t->write_failed)
+    if (t->fd < 0 || t->write_failed)
         return;
-    if (vga_text_write_file(vm, t->path) < 0) {
+    if (vga_text_write_file(vm, t->fd) < 0) {
         t->write_failed = true;
         fprintf(stderr, "btvisor: cannot rewrite the text screen file '%s': %s\n", t->path,
                 strerror(errno));
@@ -120,6 +125,9 @@ void vga_text_finish(struct vm *vm)
         return;
     vga_text_sample(vm, t);
     vga_text_rewrite(vm, t); /* even unchanged: FILE shows the final screen */
+    if (t->fd >= 0)
+        close(t->fd);
+    t->fd = -1;
 }
 
 /* The blank 80x25 screen a VGA BIOS leaves after setting mode 3. */
@@ -144,8 +152,11 @@ int vga_text_init(struct vm *vm, char *err, size_t errlen)
     }
     vm->board.vga = t;
     t->path = vm->cfg.vga_text_path;
+    t->fd = -1;
     vga_text_clear(vm, t);
-    if (t->path && vga_text_write_file(vm, t->path) < 0) {
+    if (t->path)
+        t->fd = open(t->path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC, 0644);
+    if (t->path && (t->fd < 0 || vga_text_write_file(vm, t->fd) < 0)) {
         snprintf(err, errlen, "--vga-text '%s': cannot write: %s", t->path, strerror(errno));
         return -1;
     }

@@ -34,6 +34,7 @@ struct vm;
 
 struct vga_text {
     const char *path;                /* --vga-text FILE, NULL: nothing written */
+    int fd;                          /* FILE, open for the whole run; -1: none */
     uint16_t shown[VGA_TEXT_CELLS];  /* the cells (character | attribute << 8) at the last sample */
     uint64_t next_sample_ns;         /* board clock time of the next periodic sample */
     bool write_failed;               /* FILE could not be rewritten (warned once) */

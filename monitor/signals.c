@@ -35,6 +35,7 @@
 #include <asm/ucontext.h>
 
 #include "bt/bt.h"
+#include "monitor/confine.h"
 #include "monitor/vm.h"
 #include "tcache/tcache.h"
 
@@ -156,6 +157,8 @@ void signals_handle(int signo, siginfo_t *si, void *ucv, const uint16_t *sels)
     greg_t *g = uc->uc_mcontext.gregs;
     struct vcpu *v = signals_running_vcpu;
     uint16_t cs = (uint16_t)g[REG_CSGSFS];
+    if (signo == SIGSYS && confine_is_refused_call(si))
+        confine_die_refused(si); /* the monitor itself made a forbidden call */
     bool stop = signo == SIGTERM || signo == SIGINT || signo == SIGHUP;
     if (stop && v)
         v->host_stop = signo; /* the run loop ends the run cleanly (terminal restored, statistics) */

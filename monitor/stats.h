@@ -18,6 +18,8 @@
     X(engine, host_compat_mode, "1: the host runs 32-bit compatibility-mode code")      \
     X(engine, host_ldt, "1: the host loads LDT selectors")                             \
     X(engine, host_seccomp, "1: the host installs seccomp filters")                    \
+    X(engine, confine_seccomp, "1: the monitor ran under its seccomp allow-list")      \
+    X(engine, confine_no_caps, "1: the monitor ran without capabilities")              \
     X(tcache, tc_blocks_translated, "guest blocks translated")                          \
     X(tcache, tc_guest_bytes, "guest code bytes translated")                            \
     X(tcache, tc_host_bytes, "host code bytes emitted")                                 \

@@ -120,24 +120,32 @@ void vm_destroy(struct vm *vm)
     free(vm);
 }
 
+/* The statistics file is opened before the monitor is confined (no file
+ * can be opened after that); main() has already checked it is writable. */
+static int vm_open_stats_file(struct vm *vm, char *err, size_t errlen)
+{
+    if (vm->cfg.stats == STATS_NONE || !vm->cfg.stats_path)
+        return 0;
+    vm->stats_file = fopen(vm->cfg.stats_path, "w");
+    if (!vm->stats_file) {
+        snprintf(err, errlen, "cannot write statistics to '%s'", vm->cfg.stats_path);
+        return -1;
+    }
+    return 0;
+}
+
 static void vm_print_stats(struct vm *vm)
 {
     if (vm->cfg.stats == STATS_NONE)
         return;
-    FILE *out = stderr;
-    if (vm->cfg.stats_path) {
-        out = fopen(vm->cfg.stats_path, "w");
-        if (!out) {
-            fprintf(stderr, "btvisor: cannot write statistics to '%s'\n", vm->cfg.stats_path);
-            return;
-        }
-    }
+    FILE *out = vm->stats_file ? vm->stats_file : stderr;
     if (vm->cfg.stats == STATS_JSON)
         stats_print_json(&vm->stats, out);
     else
         stats_print_text(&vm->stats, out);
-    if (out != stderr)
-        fclose(out);
+    if (vm->stats_file)
+        fclose(vm->stats_file);
+    vm->stats_file = NULL;
 }
 
 int vm_main(const struct vm_config *cfg)
@@ -149,8 +157,12 @@ int vm_main(const struct vm_config *cfg)
         return EXIT_STATUS_USAGE;
     }
     /* A bzImage goes to the Linux loader, anything else to the Multiboot one. */
-    if (loader_boot(vm, cfg, err, sizeof err) < 0) {
+    /* Then every file is open: confine the process (monitor/confine.c). */
+    if (loader_boot(vm, cfg, err, sizeof err) < 0 || vm_open_stats_file(vm, err, sizeof err) < 0 ||
+        confine_apply(vm, err, sizeof err) < 0) {
         fprintf(stderr, "btvisor: %s\n", err);
+        if (vm->stats_file)
+            fclose(vm->stats_file);
         vm_destroy(vm);
         return EXIT_STATUS_USAGE;
     }

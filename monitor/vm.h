@@ -4,6 +4,7 @@
  * it through a struct vm * (or v->vm from a vCPU).
  */
 #pragma once
+#include "monitor/confine.h"
 #include "monitor/host_probe.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,6 +43,7 @@ struct vm_config {
     bool no_reboot;            /* -no-reboot: a reset request ends the run with status 0 */
     enum direct_exec_mode direct_exec; /* --direct-exec=auto|on|off (--no-direct-exec = off) */
     enum mmu_engine mmu;       /* --mmu=auto|soft|host */
+    enum confine_mode confine; /* --seccomp=auto|on|off: the allow-list vm_main installs */
     bool strict_memory;        /* --strict-memory: stop the run at the first access to a physical
                                   address with neither RAM nor a device (default: it reads as
                                   all-ones and ignores writes, as on a PC bus, with one warning) */
@@ -70,6 +72,7 @@ struct vm {
     char exit_message[256];    /* one line for the user, "" if none */
     struct event last_event;   /* with cfg.stop_on_exception: the exception that stopped the run */
     FILE *dump_file;           /* --dump-translations output, NULL when off */
+    FILE *stats_file;          /* --stats-file, opened before the monitor is confined */
     bool warned_nonexistent;   /* the one warning about nonexistent memory was printed */
     struct vm_irq {            /* the host timer behind device events (monitor/irq.c) */
         timer_t timer;         /* POSIX timer signalling SIGALRM */

@@ -3,7 +3,7 @@
 # Safe to run again: apt-get skips what is installed.
 set -euo pipefail
 packages=(build-essential cmake pkg-config gcc-multilib
-          libzydis-dev libzycore-dev libcapstone-dev libcmocka-dev libunicorn-dev)
+          libzydis-dev libzycore-dev libcapstone-dev libcmocka-dev libunicorn-dev libseccomp-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
