@@ -25,6 +25,7 @@
 
 #include "devices/acpi_pm.h"
 #include "devices/crtc.h"
+#include "devices/fwcfg.h"
 #include "devices/intr.h"
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
@@ -151,6 +152,13 @@ static int board_init_vga_text(struct vm *vm, const struct serial_config *com1, 
     return vga_text_init(vm, err, errlen);
 }
 
+static int board_init_fwcfg(struct vm *vm, const struct serial_config *com1, char *err,
+                            size_t errlen)
+{
+    (void)com1;
+    return fwcfg_init(vm, err, errlen);
+}
+
 /* The board's devices, in the order they are created. */
 static const struct board_device {
     const char *name;
@@ -170,6 +178,7 @@ static const struct board_device {
     { "acpi-pm", board_init_acpi_pm }, /* PM1 and PM timer; the FADT points here */
     { "crtc", board_init_crtc },     /* before the console, which reads its start address */
     { "vga-text", board_init_vga_text },
+    { "fw_cfg", board_init_fwcfg },  /* after RAM exists: it publishes the RAM size */
 };
 
 int board_init(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
@@ -211,6 +220,9 @@ void board_destroy(struct vm *vm)
     vm->board.crtc = NULL;
     free(vm->board.vga);
     vm->board.vga = NULL;
+    fwcfg_destroy(vm->board.fwcfg);
+    free(vm->board.fwcfg);
+    vm->board.fwcfg = NULL;
 }
 
 void board_poll(struct vm *vm)

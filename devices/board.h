@@ -25,6 +25,7 @@ struct ioapic;
 struct acpi_pm;
 struct crtc;
 struct vga_text;
+struct fwcfg;
 
 /* Where a serial port's bytes go (-serial). */
 enum serial_backend_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NULL };
@@ -49,6 +50,7 @@ struct board {
     struct acpi_pm *acpi_pm; /* ACPI PM1 registers and PM timer at 0x600 (devices/acpi_pm.h) */
     struct crtc *crtc;      /* the CRT controller at 0x3d4/0x3d5, 0x3da (devices/crtc.h) */
     struct vga_text *vga;   /* the text screen at 0xb8000 and --vga-text (devices/vga_text.h) */
+    struct fwcfg *fwcfg;    /* QEMU's firmware configuration at 0x510-0x51b (devices/fwcfg.h) */
     /* Host time in nanoseconds that time-driven devices (the PIT) read at
      * every access: board_clock_monotonic unless a test installs a fake. */
     uint64_t (*clock_ns)(struct vm *vm);

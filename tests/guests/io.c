@@ -9,8 +9,8 @@
  *     arrive in RBR, and MSR bits 7-4 reflect MCR bits 3-0;
  *   - the PCI configuration address register 0xcf8 latches a dword;
  *   - the POST port 0x80 returns the last byte written on btvisor.  QEMU's
- *     port 0x80 discards writes and reads 0xff, so there (recognised by its
- *     fw_cfg signature at port 0x510) the expected value is 0xff.
+ *     port 0x80 discards writes and reads 0xff, so there (recognised by
+ *     rt_on_qemu()) the expected value is 0xff.
  */
 #include "rt.h"
 

@@ -119,6 +119,7 @@ int rt_on_qemu(void)
         for (i = 0; i < 4; i++)
             sig[i] = (char)inb(0x511);
         qemu = sig[0] == 'Q' && sig[1] == 'E' && sig[2] == 'M' && sig[3] == 'U';
+        qemu = qemu && !rt_on_btvisor(); /* btvisor has a fw_cfg device too */
         known = 1;
     }
     return qemu;

@@ -175,7 +175,8 @@ void rt_eq_flags(uint32_t got, uint32_t expected, uint32_t mask, const char *fmt
  * and counts it apart (the summary says how many were skipped). */
 void rt_skip(const char *reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint32_t rt_failures(void);
-/* Non-zero when running on QEMU (its fw_cfg signature at port 0x510): the
+/* Non-zero when running on QEMU (its fw_cfg signature at port 0x510, and
+ * not btvisor's CPUID brand: btvisor offers fw_cfg as well): the
  * reference machine for these guests, which does not model a few corner
  * cases (data segment rights and limits, lock on non-lockable opcodes,
  * icebp).  Checks for those are skipped there, never weakened. */
