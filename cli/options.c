@@ -3,8 +3,9 @@
  *
  * Where btvisor and QEMU share an option it is spelled and behaves like
  * QEMU's (-kernel, -initrd, -append, -m, -serial, -nographic, -display none,
- * -no-reboot, -device isa-debug-exit), so a command that boots a test kernel
- * under qemu-system-i386 boots it under btvisor too.  btvisor's own options
+ * -no-reboot, -device, -smp, -cpu, -machine ...; cli/options_qemu.c has the
+ * QEMU-only ones), so a command that boots a test kernel under
+ * qemu-system-i386 boots it under btvisor too.  btvisor's own options
  * use GNU double dashes (--stats, --tc-size ...).  Every option is also
  * accepted with the other number of dashes, and "--opt=value" works for
  * any option that takes a value.
@@ -19,6 +20,7 @@
  *   btvisor -kernel tests/guests/demo.elf -m 64M -serial file:out.txt --stats=json
  */
 #include "cli/options.h"
+#include "cli/options_priv.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,16 +29,6 @@
 
 #include "monitor/version.h"
 #include "shadowmm/gmem.h"
-
-/* Parser state shared by the handlers. */
-struct options_ctx {
-    struct vm_config *cfg; /* the configuration being filled */
-    FILE *out;             /* --help, --version */
-    FILE *err;             /* usage errors */
-    const char *opt;       /* the option as the user spelled it, for messages */
-    int serial_count;      /* -serial seen so far (only COM1 exists) */
-    bool done;             /* --help or --version printed: stop, successfully */
-};
 
 /* One command-line option. */
 struct option_def {
@@ -48,8 +40,7 @@ struct option_def {
 };
 
 /* Print "btvisor: <message> (try --help)" and return -1. */
-__attribute__((format(printf, 2, 3))) static int options_fail(struct options_ctx *c,
-                                                              const char *fmt, ...)
+int options_fail(struct options_ctx *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -228,41 +219,6 @@ static int opt_strict_memory(struct options_ctx *c, const char *v)
     return 0;
 }
 
-/* One "key=value" property of -device isa-debug-exit. */
-static int opt_device_prop(struct options_ctx *c, const char *prop)
-{
-    char *end;
-    if (strncmp(prop, "iobase=", 7) == 0) {
-        unsigned long base = strtoul(prop + 7, &end, 0);
-        if (prop[7] && !*end && base == DEBUG_EXIT_PORT)
-            return 0;
-        return options_fail(c, "%s isa-debug-exit: '%s': only iobase=0xf4 is supported", c->opt, prop);
-    }
-    if (strncmp(prop, "iosize=", 7) == 0) {
-        unsigned long size = strtoul(prop + 7, &end, 0);
-        if (prop[7] && !*end && (size == 1 || size == 2 || size == 4))
-            return 0;
-        return options_fail(c, "%s isa-debug-exit: '%s': iosize must be 1, 2 or 4", c->opt, prop);
-    }
-    return options_fail(c, "%s isa-debug-exit: unknown property '%s'", c->opt, prop);
-}
-
-static int opt_device(struct options_ctx *c, const char *v)
-{
-    static const char driver[] = "isa-debug-exit";
-    size_t n = strlen(driver);
-    if (strncmp(v, driver, n) != 0 || (v[n] != '\0' && v[n] != ','))
-        return options_fail(c, "%s '%s': unsupported device (only isa-debug-exit)", c->opt, v);
-    char props[256];
-    if (strlen(v + n) >= sizeof props)
-        return options_fail(c, "%s '%s': too long", c->opt, v);
-    strcpy(props, v + n);
-    for (char *save, *p = strtok_r(props, ",", &save); p; p = strtok_r(NULL, ",", &save))
-        if (opt_device_prop(c, p) < 0)
-            return -1;
-    return 0;
-}
-
 static int opt_help(struct options_ctx *c, const char *v)
 {
     (void)v;
@@ -343,8 +299,17 @@ static const struct option_def options_table[] = {
     { "--vga-text", "FILE", false, opt_vga_text,
       "keep the VGA text screen (0xb8000) in FILE as 25 lines, rewritten as it changes" },
     { "-no-reboot", NULL, false, opt_no_reboot, "a guest reset ends the run (status 0) instead of rebooting" },
-    { "-device", "isa-debug-exit[,...]", false, opt_device,
-      "QEMU's exit port: iobase=0xf4 (the only one), iosize=1|2|4; always present" },
+    { "-device", "DEV[,...]", false, opt_qemu_device,
+      "isa-debug-exit[,iobase=0xf4,iosize=1|2|4] (always present), pc-testdev, pci-testdev; help lists them" },
+    { "-smp", "1", false, opt_qemu_smp, "number of CPUs: btvisor emulates one" },
+    { "-cpu", "MODEL[,...]", false, opt_qemu_cpu,
+      "qemu32, qemu64, pentium3, max, ...: names for btvisor's one CPU model; properties ignored" },
+    { "-machine", "pc[,accel=tcg]", false, opt_qemu_machine, "the PC; btvisor is its own accelerator" },
+    { "-nodefaults", NULL, false, opt_qemu_ignored, "accepted for QEMU compatibility (no default devices to drop)" },
+    { "-vnc", "none", false, opt_qemu_ignored, "accepted for QEMU compatibility (there is no display)" },
+    { "-monitor", "none", false, opt_qemu_ignored, "accepted for QEMU compatibility (there is no monitor)" },
+    { "-global", "PROP", false, opt_qemu_ignored, "accepted for QEMU compatibility (device defaults; ignored)" },
+    { "-name", "NAME", false, opt_qemu_ignored, "accepted for QEMU compatibility" },
     { "--stats", "=text|json", true, opt_stats, "print statistics at exit (default format: text)" },
     { "--stats-file", "PATH", false, opt_stats_file, "write statistics to PATH instead of stderr (implies --stats)" },
     { "--dump-translations", "PATH", false, opt_dump, "write each guest block beside its translation to PATH" },
@@ -367,7 +332,8 @@ static const struct option_def options_table[] = {
 void options_print_help(FILE *out)
 {
     fprintf(out, "Usage: btvisor -kernel FILE [options]\n"
-                 "Run a 32-bit x86 guest kernel by binary translation.\n\nOptions:\n");
+                 "Run a 32-bit x86 guest kernel by binary translation.\n"
+                 "Options shared with QEMU (qemu-system-i386) are spelled as QEMU spells them.\n\nOptions:\n");
     for (size_t i = 0; i < OPTIONS_COUNT; i++) {
         const struct option_def *d = &options_table[i];
         char left[64];

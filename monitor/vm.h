@@ -48,6 +48,9 @@ struct vm_config {
                                   address with neither RAM nor a device (default: it reads as
                                   all-ones and ignores writes, as on a PC bus, with one warning) */
     const char *vga_text_path; /* --vga-text FILE: the text screen, rewritten as it changes */
+    bool pc_testdev;           /* -device pc-testdev: QEMU's test device (devices/testdev.h) */
+    bool pci_testdev;          /* -device pci-testdev */
+    const char *cpu_model;     /* -cpu MODEL as named (NULL: the default); one CPU model today */
     bool stop_on_exception;    /* test harnesses: stop with VMEXIT_GUEST_EXCEPTION instead of
                                   delivering the first guest exception (vm->last_event) */
 };

@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "cli/options.c" /* the parser lives in the executable, not in btvcore */
+#include "cli/options_qemu.c"
 #include "loader/linux.h"
 #include "loader/loader.h"
 #include "monitor/vm.h"

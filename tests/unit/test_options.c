@@ -17,6 +17,7 @@
 
 #include "monitor/host_probe.h"
 #include "cli/options.c"
+#include "cli/options_qemu.c"
 
 #define MiB (1ull << 20)
 
@@ -251,8 +252,49 @@ static void test_display_and_device(void **state)
     expect_usage(PARSE("-kernel", "k", "-device", "isa-debug-exit,iobase="), "only iobase=0xf4");
     expect_usage(PARSE("-kernel", "k", "-device", "isa-debug-exit,iosize=3"), "iosize must be");
     expect_usage(PARSE("-kernel", "k", "-device", "isa-debug-exit,speed=9"), "unknown property 'speed=9'");
-    expect_usage(PARSE("-kernel", "k", "-device", "e1000"), "-device 'e1000': unsupported device");
+    expect_usage(PARSE("-kernel", "k", "-device", "e1000"), "-device 'e1000': unsupported device (-device help");
     expect_usage(PARSE("-kernel", "k", "-device", "isa-debug-exitx"), "unsupported device");
+}
+
+/* kvm-unit-tests' x86/run command line, word for word, parses. */
+static void test_kut_runner_line(void **state)
+{
+    (void)state;
+    struct outcome *o = PARSE("--no-reboot", "-nodefaults", "-global", "kvm-pit.lost_tick_policy=discard",
+                              "-device", "pc-testdev", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x4",
+                              "-display", "none", "-serial", "stdio", "-device", "pci-testdev", "-machine",
+                              "accel=tcg", "-kernel", "x86/emulator.flat", "-smp", "1", "-cpu",
+                              "qemu64,+umip", "-append", "a b", "-vnc", "none", "-monitor", "none");
+    assert_int_equal(o->r, 0);
+    assert_string_equal(o->err, "");
+    assert_true(o->cfg.pc_testdev);
+    assert_true(o->cfg.pci_testdev);
+    assert_true(o->cfg.no_reboot);
+    assert_string_equal(o->cfg.cpu_model, "qemu64");
+    assert_string_equal(o->cfg.append, "a b");
+    assert_false(PARSE("-kernel", "k")->cfg.pc_testdev);
+}
+
+static void test_qemu_values(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("-kernel", "k", "-smp", "cpus=1,sockets=1")->r, 0);
+    expect_usage(PARSE("-kernel", "k", "-smp", "2"), "-smp '2': btvisor emulates one CPU");
+    expect_usage(PARSE("-kernel", "k", "-smp", "1,cores=2"), "emulates one CPU");
+    expect_usage(PARSE("-kernel", "k", "-smp", "x"), "'x' is not a number");
+    assert_string_equal(PARSE("-kernel", "k", "-cpu", "max,vendor=GenuineIntel")->cfg.cpu_model, "max");
+    expect_usage(PARSE("-kernel", "k", "-cpu", "host"), "needs KVM");
+    expect_usage(PARSE("-kernel", "k", "-cpu", "Skylake,+x"), "-cpu 'Skylake': unknown CPU model");
+    assert_int_equal(PARSE("-kernel", "k", "-machine", "pc,accel=tcg,pit=off")->r, 0);
+    expect_usage(PARSE("-kernel", "k", "-machine", "accel=kvm"), "use accel=tcg");
+    expect_usage(PARSE("-kernel", "k", "-machine", "q35"), "the only machine is the PC");
+    expect_usage(PARSE("-kernel", "k", "-device", "pc-testdev,x=1"), "no properties");
+    struct outcome *o = PARSE("-device", "?");
+    assert_int_equal(o->r, 1);
+    assert_non_null(strstr(o->out, "name \"pc-testdev\""));
+    assert_non_null(strstr(o->out, "name \"pci-testdev\""));
+    assert_int_equal(PARSE("-device", "help")->r, 1);
+    assert_non_null(strstr(PARSE("--help")->out, "QEMU"));
 }
 
 static void test_stats_options(void **state)
@@ -329,6 +371,8 @@ int main(void)
         cmocka_unit_test(test_engine_decision),
         cmocka_unit_test(test_serial),
         cmocka_unit_test(test_display_and_device),
+        cmocka_unit_test(test_kut_runner_line),
+        cmocka_unit_test(test_qemu_values),
         cmocka_unit_test(test_stats_options),
         cmocka_unit_test(test_help_and_version),
         cmocka_unit_test(test_usage_errors),
