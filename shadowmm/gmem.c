@@ -189,9 +189,53 @@ struct gmem_pieces {
     uint32_t len;  /* bytes covered */
 };
 
+/* The in-process engine: an access within one page goes through the TLB,
+ * and on a miss through softmmu_translate, which walks, sets A/D and fills
+ * the TLB, so that the monitor's next access to the page (the next
+ * descriptor load from the GDT, the next emulated push) is a hit.  Returns
+ * false when the access is for gmem_translate's general path (it crosses a
+ * page); otherwise p->n is 1, or 0 with *ev the guest's #PF. */
+static bool gmem_translate_soft(struct vcpu *v, uint32_t lin, uint32_t len, bool write, bool user,
+                                struct gmem_pieces *p, struct event *ev)
+{
+    if (len == 0 || (lin & (GMEM_PAGE_SIZE - 1)) + len > GMEM_PAGE_SIZE)
+        return false;
+    uint32_t pa;
+    if (!softmmu_lookup_pa(v, lin, write, user, &pa)) {
+        uint64_t addend;
+        switch (softmmu_translate(v, lin, len, write, user, &addend, &pa, ev)) {
+        case SOFTMMU_OK:
+            pa = (uint32_t)(addend + lin - (uint64_t)(uintptr_t)v->vm->mem.ram);
+            break;
+        case SOFTMMU_PAGE_FAULT:
+            p->n = 0;
+            return true;
+        case SOFTMMU_NOT_RAM: /* a device (gmem_*_phys reach it), or nothing */
+            pa = (pa & ~(GMEM_PAGE_SIZE - 1)) | (lin & (GMEM_PAGE_SIZE - 1));
+            if (!gmem_phys_exists(v->vm, pa, len) && !gmem_nonexistent(v, pa, write, ev)) {
+                p->n = 0;
+                return true;
+            }
+            break;
+        case SOFTMMU_CODE_WRITE: /* gmem_write_phys invalidates the translations */
+        case SOFTMMU_NO_HOST:
+            break;
+        }
+    }
+    p->n = 1;
+    p->len = len;
+    p->pa[0] = pa;
+    p->size[0] = len;
+    p->pa[1] = 0;
+    p->size[1] = 0;
+    return true;
+}
+
 static bool gmem_translate(struct vcpu *v, uint32_t lin, uint32_t len, bool write, bool user,
                            struct gmem_pieces *p, struct event *ev)
 {
+    if ((v->cr0 & CR0_PG) && v->vm->softmmu && gmem_translate_soft(v, lin, len, write, user, p, ev))
+        return p->n != 0;
     if (v->cr0 & CR0_PG) {
         struct walk_range r;
         if (!walk_guest_range(v, lin, len, write ? WALK_WRITE : WALK_READ, user, &r, ev))

@@ -373,6 +373,10 @@ bool shadow_fetch_pa(struct vcpu *v, uint32_t la, bool set_ad, uint32_t *pa, str
         *pa = la;
         return true;
     }
+    /* The in-process engine: a fetch is a read in 32-bit paging (no NX),
+     * and a TLB read tag means A is set already. */
+    if (v->vm->softmmu && softmmu_lookup_pa(v, la, false, v->cpl == 3, pa))
+        return true;
     struct walk w;
     if (!walk_guest(v, la, WALK_FETCH, v->cpl == 3, set_ad, &w)) {
         *ev = w.fault;

@@ -157,6 +157,16 @@ void softmmu_destroy(struct vcpu *v)
     v->stitch = (struct softmmu_stitch){ 0 };
 }
 
+bool softmmu_lookup_pa(const struct vcpu *v, uint32_t la, bool write, bool user, uint32_t *pa)
+{
+    unsigned which = user ? SOFTMMU_USER : SOFTMMU_SUP, i = softmmu_index(la);
+    const struct softmmu_tlb *t = &v->tlb[which];
+    if ((write ? t->tag_write[i] : t->tag_read[i]) != softmmu_tag(la))
+        return false;
+    *pa = (v->tlb_meta[which].page_pa[i] << 12) | (la & (GMEM_PAGE_SIZE - 1));
+    return true;
+}
+
 /* Translate one page's part of an access.  *w describes it on success. */
 static enum softmmu_outcome softmmu_page(struct vcpu *v, uint32_t la, uint32_t len, bool write, bool user,
                                          struct walk *w, uint32_t *pa, struct event *ev)

@@ -50,6 +50,13 @@ enum softmmu_outcome {
 enum softmmu_outcome softmmu_translate(struct vcpu *v, uint32_t la, uint32_t size, bool write, bool user,
                                        uint64_t *addend, uint32_t *pa, struct event *ev);
 
+/* The monitor's own accesses (descriptor tables, emulated instructions,
+ * instruction fetch) through the TLB: on a hit for the `user` TLB (a
+ * read, or a write with the write tag), *pa is the guest-physical address
+ * of la.  The access must lie in one page.  A miss changes nothing; the
+ * caller walks, or calls softmmu_translate to walk and fill. */
+bool softmmu_lookup_pa(const struct vcpu *v, uint32_t la, bool write, bool user, uint32_t *pa);
+
 /* Release the host address space the vCPU's soft MMU holds. */
 void softmmu_destroy(struct vcpu *v);
 

@@ -13,6 +13,7 @@
 #include "walk_fixture.h"
 
 #include "bt/bt.h"
+#include "shadowmm/shadow.h"
 #include "shadowmm/softmmu.h"
 #include "tcache/tcache.h"
 
@@ -219,6 +220,45 @@ static void test_code_page_loses_write_tag(void **state)
     assert_int_equal(softmmu_translate(v, code + 0x100, 4, true, false, &addend, &pa, &ev), SOFTMMU_OK);
 }
 
+/* The monitor's own accesses (descriptor loads, emulated pushes, fetches)
+ * go through the same TLB: a miss walks, sets A/D like the CPU and fills;
+ * the next access hits and so keeps using the cached translation until the
+ * guest invalidates it, as a hardware TLB would (§4.10.4.3). */
+static void test_monitor_accesses_use_the_tlb(void **state)
+{
+    struct vcpu *v = wfx_cpu(state);
+    uint32_t la = 0x00407000, pa = 0x00202000, pa2 = 0x00203000, x = 0x11223344, got = 0;
+    wfx_map(v, la, pa, PTE_P | PTE_RW);
+    struct event ev;
+    assert_true(gmem_write_lin(v, la + 4, &x, 4, false, &ev));
+    uint32_t pte = wfx_rd32(v, wfx_pte_pa(WFX_PT, la));
+    assert_true((pte & (PTE_A | PTE_D)) == (PTE_A | PTE_D));
+    assert_int_equal(sm_tlb(v, false)->tag_write[sm_slot(la)], sm_tag(la));
+    uint32_t hit = 0;
+    assert_true(softmmu_lookup_pa(v, la + 4, true, false, &hit));
+    assert_int_equal(hit, pa + 4);
+    assert_false(softmmu_lookup_pa(v, la + 4, false, true, &hit)); /* the user TLB is another */
+    /* Remap without invlpg: the cached translation still answers. */
+    wfx_map(v, la, pa2, PTE_P | PTE_RW);
+    assert_true(gmem_read_lin(v, la + 4, &got, 4, false, &ev));
+    assert_int_equal(got, x);
+    uint32_t fetched = 0;
+    assert_true(shadow_fetch_pa(v, la + 0x10, false, &fetched, &ev));
+    assert_int_equal(fetched, pa + 0x10);
+    softmmu_flush_page(v, la);
+    assert_true(gmem_read_lin(v, la + 4, &got, 4, false, &ev));
+    assert_int_equal(got, wfx_rd32(v, pa2 + 4));
+    assert_true(shadow_fetch_pa(v, la + 0x10, false, &fetched, &ev));
+    assert_int_equal(fetched, pa2 + 0x10);
+    /* A fault through the monitor path reports the CPU's #PF. */
+    wfx_map(v, la + 0x1000, 0x00204000, PTE_P);
+    v->cr0 |= CR0_WP;
+    assert_false(gmem_write_lin(v, la + 0x1000, &x, 4, false, &ev));
+    assert_int_equal(ev.vector, VEC_PF);
+    assert_int_equal(ev.error_code & 3, 3); /* P | W */
+    assert_int_equal(ev.cr2, la + 0x1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +270,7 @@ int main(void)
         cmocka_unit_test_setup(test_crossing_access, sm_setup),
         cmocka_unit_test_setup(test_paging_off_and_devices, sm_setup),
         cmocka_unit_test_setup(test_code_page_loses_write_tag, sm_setup),
+        cmocka_unit_test_setup(test_monitor_accesses_use_the_tlb, sm_setup),
     };
     return cmocka_run_group_tests(tests, sm_group_setup, sm_group_teardown);
 }
