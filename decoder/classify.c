@@ -82,6 +82,31 @@ static const struct rule_row classify_rows[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
     ROW(UD0, UD, OTHER), ROW(UD1, UD, OTHER), ROW(UD2, UD, OTHER),
 };
 
+bool classify_isa_absent(const struct decoded_insn *d)
+{
+    /* Extensions no CPU btvisor models has (monitor/cpuid.c advertises a
+     * P6-family CPU with SSE2): on such a CPU these opcodes raise #UD (SDM
+     * Vol. 2, each instruction's "Protected Mode Exceptions": "#UD If
+     * CPUID.xx:ECX.yy[bit n] = 0" / VMX instructions: "#UD If not in VMX
+     * operation").  The translator must not let the host run them. */
+    switch (d->i.meta.isa_set) {
+    case ZYDIS_ISA_SET_VTX: case ZYDIS_ISA_SET_SVM: case ZYDIS_ISA_SET_SMX: case ZYDIS_ISA_SET_VMFUNC:
+    case ZYDIS_ISA_SET_XSAVE: case ZYDIS_ISA_SET_XSAVEC: case ZYDIS_ISA_SET_XSAVEOPT:
+    case ZYDIS_ISA_SET_XSAVES: case ZYDIS_ISA_SET_RDRAND: case ZYDIS_ISA_SET_RDSEED:
+    case ZYDIS_ISA_SET_RDPID: case ZYDIS_ISA_SET_RDWRFSGS: case ZYDIS_ISA_SET_PKU: case ZYDIS_ISA_SET_SGX:
+    case ZYDIS_ISA_SET_SGX_ENCLV: case ZYDIS_ISA_SET_TDX: case ZYDIS_ISA_SET_SNP:
+    case ZYDIS_ISA_SET_INVPCID: case ZYDIS_ISA_SET_RTM: case ZYDIS_ISA_SET_WAITPKG:
+    case ZYDIS_ISA_SET_UINTR: case ZYDIS_ISA_SET_SERIALIZE: case ZYDIS_ISA_SET_HRESET:
+    case ZYDIS_ISA_SET_KEYLOCKER: case ZYDIS_ISA_SET_KEYLOCKER_WIDE: case ZYDIS_ISA_SET_ENQCMD:
+    case ZYDIS_ISA_SET_MOVDIR: case ZYDIS_ISA_SET_PCONFIG: case ZYDIS_ISA_SET_CLZERO:
+    case ZYDIS_ISA_SET_MONITORX: case ZYDIS_ISA_SET_RDPRU: case ZYDIS_ISA_SET_AMD_INVLPGB:
+    case ZYDIS_ISA_SET_MCOMMIT: case ZYDIS_ISA_SET_TSX_LDTRK: case ZYDIS_ISA_SET_PT:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool classify_has_operand(const struct decoded_insn *d, ZydisOperandType t, bool hidden_only)
 {
     for (unsigned i = 0; i < d->i.operand_count; i++) {
@@ -121,6 +146,8 @@ enum bt_rule classify_insn(const struct decoded_insn *d, enum callout_kind *kind
     const struct rule_row *row = &classify_rows[d->i.mnemonic];
     enum bt_rule rule = (enum bt_rule)row->rule;
     *kind = (enum callout_kind)row->callout_kind;
+    if (classify_isa_absent(d))
+        return RULE_UD;
     bool far = d->i.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
     switch (d->i.mnemonic) {
     case ZYDIS_MNEMONIC_MOV:

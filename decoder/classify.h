@@ -54,6 +54,9 @@ struct rule_row {
  * callout counter. */
 enum bt_rule classify_insn(const struct decoded_insn *d, enum callout_kind *kind);
 const char *classify_rule_name(enum bt_rule r);
+/* Whether d belongs to an extension no CPU btvisor models has (VMX, SVM,
+ * XSAVE, RDRAND, ...): it raises #UD (RULE_UD; the emulator answers the same). */
+bool classify_isa_absent(const struct decoded_insn *d);
 
 /* Which floating-point/SIMD unit an instruction needs: CR0.TS and CR0.EM
  * make them fault (SDM Vol. 3A §2.5, Table 2-2). */

@@ -177,6 +177,8 @@ enum emu_status emu_salc(struct vcpu *v, const struct decoded_insn *d, struct ev
 enum emu_status emu_hlt(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_bound(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_invalid_opcode(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+/* Whether the advertised CPU has d's instruction-set extension (emulate.c). */
+bool emu_isa_advertised(struct vcpu *v, const struct decoded_insn *d);
 
 /* ---- cpuid.c, msr.c ---- */
 enum emu_status emu_cpuid(struct vcpu *v, const struct decoded_insn *d, struct event *ev);

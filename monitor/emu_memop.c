@@ -288,6 +288,8 @@ enum emu_status emu_memop(struct vcpu *v, const struct decoded_insn *d, struct e
      * callout is counted here. */
     STAT_INC(v->vm, co_total);
     STAT_INC(v->vm, co_other);
+    if (!emu_isa_advertised(v, d))
+        return emu_invalid_opcode(v, d, ev); /* e.g. vmread on a device or nonexistent memory */
     emu_handler_fn run = memop_handler_of(d);
     if (!run)
         return emu_unsupported(v, d);

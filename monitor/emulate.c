@@ -29,6 +29,7 @@
  *   case EMU_STOP:  return;                        // vm->exit_reason set
  *   }
  */
+#include "decoder/classify.h"
 #include "monitor/emu_internal.h"
 #include "monitor/vm.h"
 
@@ -228,6 +229,37 @@ static void emu_count(struct vm *vm, enum emu_class cls, const struct decoded_in
     }
 }
 
+/* Whether the CPU btvisor advertises (monitor/cpuid.c: P6 family with MMX,
+ * SSE, SSE2, FXSR, CLFSH, CMOV, and SSE3 where the host has it) has d's
+ * instruction-set extension.  The emulator answers an instruction of any
+ * other extension with #UD, as that CPU would, instead of stopping. */
+bool emu_isa_advertised(struct vcpu *v, const struct decoded_insn *d)
+{
+    if (classify_isa_absent(d))
+        return false;
+    switch (d->i.meta.isa_set) {
+    case ZYDIS_ISA_SET_INVALID: case ZYDIS_ISA_SET_I86: case ZYDIS_ISA_SET_I186:
+    case ZYDIS_ISA_SET_I286PROTECTED: case ZYDIS_ISA_SET_I286REAL: case ZYDIS_ISA_SET_I386:
+    case ZYDIS_ISA_SET_I486: case ZYDIS_ISA_SET_I486REAL: case ZYDIS_ISA_SET_PENTIUMREAL:
+    case ZYDIS_ISA_SET_PENTIUMMMX: case ZYDIS_ISA_SET_PPRO: case ZYDIS_ISA_SET_CMOV:
+    case ZYDIS_ISA_SET_FCMOV: case ZYDIS_ISA_SET_X87: case ZYDIS_ISA_SET_SSE: case ZYDIS_ISA_SET_SSE2:
+    case ZYDIS_ISA_SET_SSE2MMX: case ZYDIS_ISA_SET_SSEMXCSR: case ZYDIS_ISA_SET_SSE_PREFETCH:
+    case ZYDIS_ISA_SET_PREFETCH_NOP: case ZYDIS_ISA_SET_FAT_NOP: case ZYDIS_ISA_SET_PAUSE:
+    case ZYDIS_ISA_SET_LAHF: case ZYDIS_ISA_SET_FXSAVE: case ZYDIS_ISA_SET_CLFSH:
+    case ZYDIS_ISA_SET_RDPMC: case ZYDIS_ISA_SET_MONITOR: case ZYDIS_ISA_SET_RDTSCP:
+    case ZYDIS_ISA_SET_LONGMODE: case ZYDIS_ISA_SET_CET:
+        return true; /* (monitor, rdtscp, syscall: their own rules raise #UD) */
+    case ZYDIS_ISA_SET_SSE3:
+    case ZYDIS_ISA_SET_SSE3X87: {
+        uint32_t r[4];
+        cpuid_query(v, 1, 0, r);
+        return r[2] & 1u; /* CPUID.1:ECX.SSE3 */
+    }
+    default:
+        return false;
+    }
+}
+
 enum emu_status emu_unsupported(struct vcpu *v, const struct decoded_insn *d)
 {
     char text[96] = "?";
@@ -247,6 +279,8 @@ enum emu_status emu_execute(struct vcpu *v, const struct decoded_insn *d, struct
     if ((unsigned)d->i.mnemonic <= ZYDIS_MNEMONIC_MAX_VALUE && emu_rules[d->i.mnemonic].run)
         rule = &emu_rules[d->i.mnemonic];
     emu_count(v->vm, rule ? rule->cls : EMU_CLS_NONE, d);
+    if (!emu_isa_advertised(v, d))
+        return emu_invalid_opcode(v, d, ev);
     if (!rule)
         return emu_unsupported(v, d);
     return rule->run(v, d, ev);
