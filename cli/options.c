@@ -291,7 +291,7 @@ static int opt_tc_size(struct options_ctx *c, const char *v)
 static const struct option_def options_table[] = {
     { "-kernel", "FILE", false, opt_kernel, "guest kernel: multiboot ELF/a.out or Linux bzImage (required)" },
     { "-append", "STRING", false, opt_append, "kernel command line" },
-    { "-initrd", "FILE", false, opt_initrd, "initial ramdisk for a Linux bzImage (refused for multiboot kernels)" },
+    { "-initrd", "FILE", false, opt_initrd, "a Linux bzImage's initial ramdisk; for a multiboot kernel its modules: \"FILE ARGS,FILE...\"" },
     { "-m", "SIZE", false, opt_ram, "guest RAM, e.g. 64M, 1G, size=256M; plain number = MiB (default 128M)" },
     { "-serial", "BACKEND", false, opt_serial, "COM1: stdio (default), file:PATH or null" },
     { "-nographic", NULL, false, opt_nographic, "accepted for QEMU compatibility (there is no display)" },

@@ -6,7 +6,8 @@
  *   - mem_lower = 640 KiB and mem_upper = RAM above 1 MiB, in KiB (flag bit 0);
  *   - the command line "<kernel path> <-append string>" (flag bit 2), the
  *     form QEMU's -kernel uses, so kernels see argv[0] as GRUB would give it;
- *   - mods_count = 0 (flag bit 3): no modules, said explicitly;
+ *   - the modules of -initrd (flag bit 3, loader/mbmods.h): a table of start,
+ *     end and command line per module; mods_count = 0 when there are none;
  *   - a memory map (flag bit 6): available 0-0x9fc00, reserved
  *     0x9fc00-0x100000 (EBDA, VGA, ROMs), available 0x100000-RAM end;
  *   - the boot loader name "btvisor" (flag bit 9).
@@ -16,13 +17,14 @@
  * is an error before anything is written to the guest, never a truncation.
  *
  *   uint8_t buf[MBI_AREA_SIZE];
- *   if (mbinfo_build(buf, 0x9000, 64 << 20, "k.elf", "quiet", err, sizeof err) == 0)
+ *   if (mbinfo_build(buf, 0x9000, 64 << 20, "k.elf", "quiet", NULL, err, sizeof err) == 0)
  *       mbinfo_write(vm, 0x9000, buf);
  */
 #include <string.h>
 
 #include "loader/mbimage.h"
 #include "loader/mbinfo.h"
+#include "loader/mbmods.h"
 #include "monitor/vm.h"
 
 static void mbinfo_put32(uint8_t *buf, uint32_t off, uint32_t v)
@@ -94,35 +96,64 @@ static void mbinfo_build_memory(uint8_t *buf, uint32_t area, uint64_t ram_size)
     mbinfo_put32(buf, MBI_OFF_MEM_UPPER, (uint32_t)upper);
 }
 
-/* "<path> <cmdline>" at MBI_AREA_CMDLINE, or an error if it does not fit. */
-static int mbinfo_build_cmdline(uint8_t *buf, uint32_t area, const char *path,
-                                const char *cmdline, char *err, size_t errlen)
+/* Append a NUL-terminated string at *off; returns its guest address, or 0
+ * when it does not fit in the area. */
+static uint32_t mbinfo_put_string(uint8_t *buf, uint32_t area, uint32_t *off, const char *a,
+                                  const char *b)
 {
-    size_t plen = strlen(path), clen = strlen(cmdline);
-    size_t need = plen + 1 + clen + 1; /* space and NUL; cannot wrap: both are in memory */
-    if (need > MBI_CMDLINE_MAX)
+    size_t alen = strlen(a), blen = b ? strlen(b) : 0;
+    size_t need = alen + (b ? 1 + blen : 0) + 1; /* cannot wrap: both are in memory */
+    if (need > MBI_AREA_SIZE - *off)
+        return 0;
+    uint8_t *dst = buf + *off;
+    memcpy(dst, a, alen);
+    if (b) {
+        dst[alen] = ' ';
+        memcpy(dst + alen + 1, b, blen);
+    }
+    dst[need - 1] = '\0';
+    uint32_t at = area + *off;
+    *off += (uint32_t)need;
+    return at;
+}
+
+/* The module table at MBI_AREA_MODS, the kernel command line "<path>
+ * <cmdline>" after it, then the modules' command lines. */
+static int mbinfo_build_strings(uint8_t *buf, uint32_t area, const char *path, const char *cmdline,
+                                const struct mb_modules *mods, char *err, size_t errlen)
+{
+    unsigned n = mods ? mods->count : 0;
+    uint32_t off = MBI_AREA_MODS + n * MBI_MODULE_SIZE;
+    uint32_t at = mbinfo_put_string(buf, area, &off, path, cmdline);
+    if (!at)
         return mb_fail(err, errlen,
                        "kernel command line too long: \"<kernel path> <-append>\" needs %zu bytes, "
                        "at most %u fit in the multiboot information area",
-                       need, (unsigned)MBI_CMDLINE_MAX);
-    uint8_t *dst = buf + MBI_AREA_CMDLINE;
-    memcpy(dst, path, plen);
-    dst[plen] = ' ';
-    memcpy(dst + plen + 1, cmdline, clen);
-    dst[plen + 1 + clen] = '\0';
-    mbinfo_put32(buf, MBI_OFF_CMDLINE, area + MBI_AREA_CMDLINE);
+                       strlen(path) + strlen(cmdline) + 2, (unsigned)(MBI_AREA_SIZE - off));
+    mbinfo_put32(buf, MBI_OFF_CMDLINE, at);
+    for (unsigned i = 0; i < n; i++) {
+        const struct mb_module *m = &mods->mod[i];
+        uint32_t entry = MBI_AREA_MODS + i * MBI_MODULE_SIZE;
+        uint32_t s = mbinfo_put_string(buf, area, &off, m->spec, NULL);
+        if (!s)
+            return mb_fail(err, errlen, "the modules' command lines do not fit in the multiboot "
+                                        "information area (4 KiB with the kernel's)");
+        mbinfo_put32(buf, entry, m->start);
+        mbinfo_put32(buf, entry + 4, m->end);
+        mbinfo_put32(buf, entry + 8, s);
+    }
+    mbinfo_put32(buf, MBI_OFF_MODS_COUNT, n);
+    mbinfo_put32(buf, MBI_OFF_MODS_ADDR, area + MBI_AREA_MODS);
     return 0;
 }
 
 int mbinfo_build(uint8_t buf[MBI_AREA_SIZE], uint32_t area, uint64_t ram_size, const char *path,
-                 const char *cmdline, char *err, size_t errlen)
+                 const char *cmdline, const struct mb_modules *mods, char *err, size_t errlen)
 {
     memset(buf, 0, MBI_AREA_SIZE);
-    if (mbinfo_build_cmdline(buf, area, path, cmdline ? cmdline : "", err, errlen) < 0)
+    if (mbinfo_build_strings(buf, area, path, cmdline ? cmdline : "", mods, err, errlen) < 0)
         return -1;
     mbinfo_build_memory(buf, area, ram_size);
-    mbinfo_put32(buf, MBI_OFF_MODS_COUNT, 0);
-    mbinfo_put32(buf, MBI_OFF_MODS_ADDR, area + MBI_AREA_MODS);
     memcpy(buf + MBI_AREA_NAME, MBI_LOADER_NAME, sizeof MBI_LOADER_NAME);
     mbinfo_put32(buf, MBI_OFF_LOADER_NAME, area + MBI_AREA_NAME);
     mbinfo_put32(buf, MBI_OFF_FLAGS, MBI_FLAG_MEM | MBI_FLAG_CMDLINE | MBI_FLAG_MODS |

@@ -6,14 +6,15 @@
  *
  *   area + 0    struct: flags, mem_lower/upper, cmdline, mods, mmap, name...
  *   area + 88   memory map: 3 entries of 24 bytes (size field = 20)
- *   area + 160  module table (mods_count = 0: one zeroed entry, never read)
- *   area + 176  boot loader name "btvisor"
- *   area + 184  command line: "<kernel path> <-append string>", up to the end
+ *   area + 160  boot loader name "btvisor"
+ *   area + 168  module table: 16 bytes per module (start, end, cmdline, 0)
+ *   then        command line: "<kernel path> <-append string>"
+ *   then        each module's command line, in order; all up to the end
  *
  *   uint32_t area;
  *   uint8_t buf[MBI_AREA_SIZE];
  *   if (mbinfo_place(&img, &area, err, sizeof err) < 0 ||
- *       mbinfo_build(buf, area, ram_size, path, cmdline, err, sizeof err) < 0) return -1;
+ *       mbinfo_build(buf, area, ram_size, path, cmdline, &mods, err, sizeof err) < 0) return -1;
  *   mbinfo_write(vm, area, buf);      // EBX = area
  */
 #pragma once
@@ -22,6 +23,7 @@
 
 struct vm;
 struct mb_image;
+struct mb_modules;
 
 #define MBI_AREA_PREFERRED 0x9000u /* below 640 KiB, clear of typical kernels at 1 MiB */
 #define MBI_AREA_SIZE 0x1000u
@@ -54,12 +56,10 @@ struct mb_image;
 
 /* Where each part goes inside the area. */
 #define MBI_AREA_MMAP MBI_STRUCT_SIZE
-#define MBI_AREA_MODS (MBI_AREA_MMAP + MBI_MMAP_MAX_ENTRIES * MBI_MMAP_STRIDE)
-#define MBI_MODULE_SIZE 16u
-#define MBI_AREA_NAME (MBI_AREA_MODS + MBI_MODULE_SIZE)
+#define MBI_AREA_NAME (MBI_AREA_MMAP + MBI_MMAP_MAX_ENTRIES * MBI_MMAP_STRIDE)
 #define MBI_LOADER_NAME "btvisor"
-#define MBI_AREA_CMDLINE (MBI_AREA_NAME + sizeof MBI_LOADER_NAME)
-#define MBI_CMDLINE_MAX (MBI_AREA_SIZE - MBI_AREA_CMDLINE) /* bytes, with the NUL */
+#define MBI_AREA_MODS (MBI_AREA_NAME + sizeof MBI_LOADER_NAME)
+#define MBI_MODULE_SIZE 16u /* mod_start, mod_end, string, reserved (§3.3) */
 
 /* mem_lower in KiB: conventional memory, as QEMU and GRUB report it. */
 #define MBI_MEM_LOWER_KIB 640u
@@ -68,8 +68,8 @@ struct mb_image;
  * segment touches (MBI_AREA_PREFERRED if possible). */
 int mbinfo_place(const struct mb_image *img, uint32_t *area, char *err, size_t errlen);
 /* Build the whole area image in buf as it will appear at guest address area.
- * Fails if the command line does not fit. */
+ * mods may be NULL (no modules).  Fails if the command lines do not fit. */
 int mbinfo_build(uint8_t buf[MBI_AREA_SIZE], uint32_t area, uint64_t ram_size, const char *path,
-                 const char *cmdline, char *err, size_t errlen);
+                 const char *cmdline, const struct mb_modules *mods, char *err, size_t errlen);
 /* Copy the built area into guest RAM. */
 void mbinfo_write(struct vm *vm, uint32_t area, const uint8_t buf[MBI_AREA_SIZE]);

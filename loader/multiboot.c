@@ -26,6 +26,7 @@
 
 #include "loader/mbimage.h"
 #include "loader/mbinfo.h"
+#include "loader/mbmods.h"
 #include "loader/multiboot.h"
 #include "monitor/vm.h"
 
@@ -64,24 +65,38 @@ static int multiboot_plan(struct mb_image *img, char *err, size_t errlen)
     return mb_segments_check(img, err, errlen);
 }
 
-int multiboot_load(struct vm *vm, const char *path, const char *cmdline, struct boot_entry *out,
-                   char *err, size_t errlen)
+int multiboot_load_modules(struct vm *vm, const char *path, const char *cmdline, const char *modules,
+                           struct boot_entry *out, char *err, size_t errlen)
 {
     char sz[32];
     if (vm->mem.ram_size < MB_HIGH_RAM_START + MBI_AREA_SIZE)
         return mb_fail(err, errlen, "guest RAM (%s) is too small for a multiboot kernel",
                        mb_format_size(vm->mem.ram_size, sz, sizeof sz));
     struct mb_image img = { .path = path, .ram_size = vm->mem.ram_size };
+    struct mb_modules mods = { .count = 0 };
     uint8_t info[MBI_AREA_SIZE];
     uint32_t area;
     if (multiboot_plan(&img, err, errlen) < 0 || mbinfo_place(&img, &area, err, errlen) < 0 ||
-        mbinfo_build(info, area, img.ram_size, path, cmdline, err, errlen) < 0) {
+        mb_modules_prepare(&mods, modules, &img, err, errlen) < 0) {
+        mb_file_free(&img);
+        return -1;
+    }
+    if (mbinfo_build(info, area, img.ram_size, path, cmdline, &mods, err, errlen) < 0) {
+        mb_modules_free(&mods);
         mb_file_free(&img);
         return -1;
     }
     mb_segments_copy(vm, &img);
+    mb_modules_copy(vm, &mods);
     mbinfo_write(vm, area, info);
     *out = (struct boot_entry){ .eip = img.entry, .eax = MB_BOOTLOADER_MAGIC, .ebx = area };
+    mb_modules_free(&mods);
     mb_file_free(&img);
     return 0;
+}
+
+int multiboot_load(struct vm *vm, const char *path, const char *cmdline, struct boot_entry *out,
+                   char *err, size_t errlen)
+{
+    return multiboot_load_modules(vm, path, cmdline, NULL, out, err, errlen);
 }

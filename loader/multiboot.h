@@ -3,7 +3,7 @@
  *
  * Accepts ELF32 executables and a.out-kludge images (header flag bit 16),
  * places the multiboot information structure (memory map, command line,
- * boot loader name, modules count 0) in low guest memory, and reports the
+ * boot loader name, modules) in low guest memory, and reports the
  * entry point and the register values the kernel expects (Multiboot
  * Specification 0.6.96, §3.2 "Machine state").
  *
@@ -27,3 +27,7 @@ struct boot_entry {
  * multiboot image, segments outside RAM or overlapping, ...). */
 int multiboot_load(struct vm *vm, const char *path, const char *cmdline, struct boot_entry *out,
                    char *err, size_t errlen);
+/* The same with the Multiboot modules of a QEMU-style -initrd list
+ * ("file[ args][,file...]", loader/mbmods.h); modules may be NULL. */
+int multiboot_load_modules(struct vm *vm, const char *path, const char *cmdline, const char *modules,
+                           struct boot_entry *out, char *err, size_t errlen);

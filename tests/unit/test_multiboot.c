@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include "loader/multiboot.h"
+#include "loader/mbmods.h"
 #include "monitor/vm.h"
 
 #define RAM_SIZE (16u << 20)
@@ -825,6 +826,87 @@ static void test_cmdline_huge_is_an_error(void **state)
     assert_all(ram(f, 0x100000, 0x1800), 0x1800, POISON); /* nothing loaded */
 }
 
+/* ---------- modules (-initrd "file args,file") ---------- */
+
+static void test_modules_list_syntax(void **state)
+{
+    (void)state;
+    struct mb_modules m;
+    char err[256];
+    assert_int_equal(mb_modules_parse(&m, "a.bin one two,b,,c,d", err, sizeof err), 0);
+    assert_int_equal(m.count, 3);
+    assert_string_equal(m.mod[0].spec, "a.bin one two");
+    assert_string_equal(m.mod[0].path, "a.bin");
+    assert_string_equal(m.mod[1].spec, "b,c"); /* ",," is a comma inside the name */
+    assert_string_equal(m.mod[1].path, "b,c");
+    assert_string_equal(m.mod[2].path, "d");
+    mb_modules_free(&m);
+    assert_int_equal(mb_modules_parse(&m, "a,,", err, sizeof err), 0);
+    assert_int_equal(m.count, 1);
+    mb_modules_free(&m);
+    assert_int_equal(mb_modules_parse(&m, "a,,b, x", err, sizeof err), -1);
+    assert_non_null(strstr(err, "empty module name"));
+}
+
+/* Two modules land page-aligned after the kernel, with their command lines. */
+static void test_modules_loaded_after_kernel(void **state)
+{
+    struct fixture *f = *state;
+    struct boot_entry e;
+    char kernel[160], m1[160], m2[160], list[400];
+    uint8_t a[5000], b[3];
+    for (size_t i = 0; i < sizeof a; i++)
+        a[i] = pattern((uint32_t)i);
+    memcpy(b, "xyz", 3);
+    build_elf_default(f); /* ends at 0x203000 */
+    write_file(f, "kernel", f->img, f->len);
+    snprintf(kernel, sizeof kernel, "%s", f->path);
+    write_file(f, "mod1", a, sizeof a);
+    snprintf(m1, sizeof m1, "%s", f->path);
+    write_file(f, "mod2", b, sizeof b);
+    snprintf(m2, sizeof m2, "%s", f->path);
+    snprintf(list, sizeof list, "%s arg=1 two,%s", m1, m2);
+    assert_int_equal(multiboot_load_modules(f->vm, kernel, "k", list, &e, f->err, sizeof f->err), 0);
+    const uint8_t *p = ram(f, e.ebx, 88);
+    assert_true(get32(p) & (1u << 3));
+    assert_int_equal(get32(p + 20), 2);
+    const uint8_t *t = ram(f, get32(p + 24), 32);
+    assert_int_equal(get32(t), 0x203000);
+    assert_int_equal(get32(t + 4), 0x203000 + sizeof a);
+    assert_int_equal(get32(t + 16), 0x205000); /* the next page boundary */
+    assert_int_equal(get32(t + 20), 0x205003);
+    assert_memory_equal(ram(f, 0x203000, sizeof a), a, sizeof a);
+    assert_memory_equal(ram(f, 0x205000, 3), "xyz", 3);
+    char want[200];
+    snprintf(want, sizeof want, "%s arg=1 two", m1);
+    assert_string_equal(guest_string(f, get32(t + 8), e.ebx, e.ebx + 4096), want);
+    assert_string_equal(guest_string(f, get32(t + 24), e.ebx, e.ebx + 4096), m2);
+    struct mbi_view v;
+    mbi_parse(f, e.ebx, &v); /* the kernel's command line is intact beside them */
+    snprintf(want, sizeof want, "%s k", kernel);
+    assert_string_equal(v.cmdline, want);
+}
+
+static void test_modules_errors(void **state)
+{
+    struct fixture *f = *state;
+    struct boot_entry e;
+    char kernel[160];
+    build_elf_default(f);
+    write_file(f, "kernel", f->img, f->len);
+    snprintf(kernel, sizeof kernel, "%s", f->path);
+    assert_int_equal(multiboot_load_modules(f->vm, kernel, "", "/nonexistent/env", &e, f->err,
+                                            sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "cannot open module '/nonexistent/env'"));
+    assert_all(ram(f, 0x100000, 0x1800), 0x1800, POISON); /* nothing loaded */
+    /* a module larger than what is left of RAM after the kernel */
+    static uint8_t big[RAM_SIZE - 0x203000 + 1];
+    write_file(f, "big", big, sizeof big);
+    assert_int_equal(multiboot_load_modules(f->vm, kernel, "", f->path, &e, f->err, sizeof f->err), -1);
+    assert_non_null(strstr(f->err, "does not fit in guest RAM"));
+    assert_all(ram(f, 0x100000, 0x1800), 0x1800, POISON);
+}
+
 /* ---------- random corruption ---------- */
 
 /* Flip random bytes of the header areas of valid images, many times over: the
@@ -989,6 +1071,9 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup(fn, test_setup)
     const struct CMUnitTest tests[] = {
         T(test_elf_loads_segments_and_bss),
+        T(test_modules_list_syntax),
+        T(test_modules_loaded_after_kernel),
+        T(test_modules_errors),
         T(test_elf_empty_cmdline_and_preferred_area),
         T(test_elf_higher_half_entry_is_physical),
         T(test_elf_higher_half_physical_entry),
