@@ -22,6 +22,8 @@
  */
 #include "devices/portio.h"
 
+#include "devices/intr.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -78,7 +80,9 @@ uint32_t portio_read(struct vm *vm, uint16_t port, unsigned size)
     }
     if (!r->read)
         return portio_all_ones(size);
-    return r->read(r->dev, port, size) & portio_all_ones(size);
+    uint32_t v = r->read(r->dev, port, size) & portio_all_ones(size);
+    intr_update_pending(vm); /* e.g. reading the UART's IIR lowers its line */
+    return v;
 }
 
 void portio_write(struct vm *vm, uint16_t port, unsigned size, uint32_t value)
@@ -91,4 +95,8 @@ void portio_write(struct vm *vm, uint16_t port, unsigned size, uint32_t value)
     }
     if (r->write)
         r->write(r->dev, port, size, value & portio_all_ones(size));
+    /* A write may raise or lower a line or unmask one (an 8259 OCW1, a
+     * device's interrupt enable): translated sti and popf must see it at
+     * once, not at the next timer event. */
+    intr_update_pending(vm);
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "bt/bt.h"
+#include "devices/intr.h"
 #include "decoder/classify.h"
 #include "monitor/cpu.h"
 #include "monitor/direct.h"
@@ -167,6 +168,39 @@ static struct tblock *run_find_block(struct vcpu *v)
     return tb;
 }
 
+/* After sti or mov ss with an interrupt waiting (SDM Vol. 3A §6.8.3): the
+ * interrupt is due right after the next instruction, so that one runs
+ * alone — the rest of its block (often a cli) must not run first. */
+static bool run_shadow_wants_step(const struct vcpu *v)
+{
+    return v->interrupt_shadow &&
+           ((v->if_mask && intr_has_interrupt(v->vm)) || v->vm->board.nmi_pending);
+}
+
+/* Run the instruction at EIP from a one-instruction translation.  If it
+ * did not retire (a soft-MMU miss restarts it), the shadow stays. */
+static void run_step_one(struct vcpu *v)
+{
+    uint32_t eip = v->eip;
+    struct tb_key k;
+    struct event ev;
+    if (!tc_current_key(v, &k, &ev)) {
+        run_raise(v, ev);
+        return;
+    }
+    struct tblock *tb = bt_translate(v, &k, true);
+    if (!tb)
+        return;
+    struct run_exit re = { 0 };
+    tc_set_ephemeral(v->vm->tc, tb);
+    struct exit_desc *x = (struct exit_desc *)(uintptr_t)bt_enter(v, tb->host);
+    tc_set_ephemeral(v->vm->tc, NULL);
+    run_handle_exit(v, tb, x, &re);
+    bt_free_ephemeral(tb);
+    if (x->kind == EXIT_SOFTMMU && v->eip == eip)
+        v->interrupt_shadow = 1;
+}
+
 void vm_run(struct vm *vm)
 {
     struct vcpu *v = &vm->cpu;
@@ -188,10 +222,16 @@ void vm_run(struct vm *vm)
             board_poll(vm);
             irq_update(vm);
         }
+        bool shadow_step = run_shadow_wants_step(v);
         if (irq_deliver(v))
             re = (struct run_exit){ 0 }; /* the exit we came from does not lead here */
         if (v->halted) {
             irq_wait_halted(v);
+            continue;
+        }
+        if (shadow_step && !direct_possible(v)) {
+            run_step_one(v);
+            re = (struct run_exit){ 0 };
             continue;
         }
         if (direct_possible(v)) {
