@@ -31,6 +31,7 @@
 #include "devices/lapic.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
+#include "devices/testdev.h"
 #include "devices/uart.h"
 #include "devices/vga_text.h"
 #include "monitor/vm.h"
@@ -89,6 +90,13 @@ static int board_init_post(struct vm *vm, const struct serial_config *com1, char
 {
     (void)com1;
     return post_init(vm, err, errlen);
+}
+
+static int board_init_port92(struct vm *vm, const struct serial_config *com1, char *err,
+                             size_t errlen)
+{
+    (void)com1;
+    return port92_init(vm, err, errlen);
 }
 
 static int board_init_debugexit(struct vm *vm, const struct serial_config *com1, char *err,
@@ -159,6 +167,13 @@ static int board_init_fwcfg(struct vm *vm, const struct serial_config *com1, cha
     return fwcfg_init(vm, err, errlen);
 }
 
+static int board_init_testdev(struct vm *vm, const struct serial_config *com1, char *err,
+                              size_t errlen)
+{
+    (void)com1;
+    return testdev_init(vm, err, errlen); /* only with -device pc-testdev */
+}
+
 /* The board's devices, in the order they are created. */
 static const struct board_device {
     const char *name;
@@ -168,6 +183,7 @@ static const struct board_device {
     { "pit", board_init_pit },
     { "port61", board_init_port61 }, /* gates the PIT's channel 2 */
     { "post", board_init_post },
+    { "port92", board_init_port92 }, /* fast A20 and reset */
     { "isa-debug-exit", board_init_debugexit },
     { "com1", board_init_com1 },
     { "pci", board_init_pci },
@@ -179,6 +195,7 @@ static const struct board_device {
     { "crtc", board_init_crtc },     /* before the console, which reads its start address */
     { "vga-text", board_init_vga_text },
     { "fw_cfg", board_init_fwcfg },  /* after RAM exists: it publishes the RAM size */
+    { "pc-testdev", board_init_testdev }, /* after the PICs and the I/O APIC it drives */
 };
 
 int board_init(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
@@ -220,6 +237,8 @@ void board_destroy(struct vm *vm)
     vm->board.crtc = NULL;
     free(vm->board.vga);
     vm->board.vga = NULL;
+    free(vm->board.testdev);
+    vm->board.testdev = NULL;
     fwcfg_destroy(vm->board.fwcfg);
     free(vm->board.fwcfg);
     vm->board.fwcfg = NULL;

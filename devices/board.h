@@ -26,6 +26,7 @@ struct acpi_pm;
 struct crtc;
 struct vga_text;
 struct fwcfg;
+struct testdev;
 
 /* Where a serial port's bytes go (-serial). */
 enum serial_backend_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NULL };
@@ -39,6 +40,7 @@ struct board {
     struct port_bus bus;
     struct uart *com1;      /* 16550A at 0x3f8, IRQ 4 */
     uint8_t post_code;      /* last value written to port 0x80 (POST diagnostics) */
+    uint8_t port92;         /* System Control Port A at 0x92: bit 1 A20 (kept, never applied) */
     struct pci_bus pci;     /* configuration mechanism #1 and the host bridge */
     struct pic *pic;        /* the 8259A pair at 0x20/0xa0, ELCR at 0x4d0 (devices/pic.h) */
     struct pit *pit;        /* the 8254 at 0x40-0x43 and port 0x61 (devices/pit.h) */
@@ -51,6 +53,7 @@ struct board {
     struct crtc *crtc;      /* the CRT controller at 0x3d4/0x3d5, 0x3da (devices/crtc.h) */
     struct vga_text *vga;   /* the text screen at 0xb8000 and --vga-text (devices/vga_text.h) */
     struct fwcfg *fwcfg;    /* QEMU's firmware configuration at 0x510-0x51b (devices/fwcfg.h) */
+    struct testdev *testdev; /* -device pc-testdev, NULL without (devices/testdev.h) */
     /* Host time in nanoseconds that time-driven devices (the PIT) read at
      * every access: board_clock_monotonic unless a test installs a fake. */
     uint64_t (*clock_ns)(struct vm *vm);
@@ -75,6 +78,7 @@ int pic_init(struct vm *vm, char *err, size_t errlen);        /* pic.c: 0x20, 0x
 int pit_init(struct vm *vm, char *err, size_t errlen);        /* pit.c: ports 0x40-0x43 */
 int port61_init(struct vm *vm, char *err, size_t errlen);     /* sysctl_port61.c: port 0x61 */
 int post_init(struct vm *vm, char *err, size_t errlen);       /* misc_ports.c: port 0x80 */
+int port92_init(struct vm *vm, char *err, size_t errlen);     /* misc_ports.c: port 0x92 */
 int debugexit_init(struct vm *vm, char *err, size_t errlen);  /* debugexit.c: port 0xf4 */
 int pci_init(struct vm *vm, char *err, size_t errlen);        /* pci.c: ports 0xcf8-0xcff */
 int rtc_init(struct vm *vm, char *err, size_t errlen);        /* rtc.c: ports 0x70-0x71 */
