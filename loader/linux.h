@@ -50,7 +50,7 @@ struct linux_entry {
 };
 
 /* Does the file carry a Linux setup header ("HdrS" at 0x202)?  Returns 1 or
- * 0, or -1 with "cannot open kernel ..." in err if it cannot be read. */
+ * 0, or -1 with "could not open kernel ..." in err (QEMU's words, which harnesses look for) if it cannot be read. */
 int linux_is_bzimage(const char *path, char *err, size_t errlen);
 
 /* Load kernel (and initrd, NULL for none) with cmdline (NULL = "").  Returns

@@ -6,7 +6,7 @@
  * allocation; that check uses fstat, before anything is allocated.  Empty
  * files, directories, devices and unreadable files are refused with the
  * operating system's own error text, naming which file it was:
- * "cannot open initrd 'x': No such file or directory".
+ * "could not open initrd 'x': No such file or directory".
  *
  *   struct linux_file f = { .path = "initrd.gz" };
  *   if (linux_file_read(&f, "initrd", 64 << 20, err, sizeof err) < 0) return -1;
@@ -69,7 +69,7 @@ int linux_file_read(struct linux_file *f, const char *what, uint64_t max_size, c
     f->size = 0;
     int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
-        return mb_fail(err, errlen, "cannot open %s '%s': %s", what, f->path, strerror(errno));
+        return mb_fail(err, errlen, "could not open %s '%s': %s", what, f->path, strerror(errno));
     int rc = linux_file_read_fd(f, fd, what, max_size, err, errlen);
     close(fd);
     return rc;
@@ -86,7 +86,7 @@ int linux_is_bzimage(const char *path, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
-        return mb_fail(err, errlen, "cannot open kernel '%s': %s", path, strerror(errno));
+        return mb_fail(err, errlen, "could not open kernel '%s': %s", path, strerror(errno));
     uint8_t magic[4];
     ssize_t n = pread(fd, magic, sizeof magic, BP_HDR_END_BASE);
     close(fd);

@@ -5,7 +5,7 @@
  * file is read up front.  A kernel can never be larger than guest RAM (it
  * would not fit), which bounds the allocation; empty files, directories,
  * devices and unreadable files are refused with the operating system's own
- * error text, e.g. "cannot open kernel 'x': No such file or directory".
+ * error text, e.g. "could not open kernel 'x': No such file or directory".
  *
  *   struct mb_image img = { .path = "kernel.elf", .ram_size = 64 << 20 };
  *   if (mb_file_read(&img, err, sizeof err) < 0) return -1;
@@ -61,7 +61,7 @@ int mb_file_read(struct mb_image *img, char *err, size_t errlen)
      * below rejects it (no effect on reading a regular file). */
     int fd = open(img->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
-        return mb_fail(err, errlen, "cannot open kernel '%s': %s", img->path, strerror(errno));
+        return mb_fail(err, errlen, "could not open kernel '%s': %s", img->path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) < 0) {
         int e = errno;

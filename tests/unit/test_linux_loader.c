@@ -669,9 +669,9 @@ static void test_missing_files(void **state)
     snprintf(path, sizeof path, "%s/absent", f->dir);
     struct linux_entry e;
     assert_int_equal(linux_load(f->vm, path, NULL, "", &e, f->err, sizeof f->err), -1);
-    assert_contains(f->err, "cannot open kernel");
+    assert_contains(f->err, "could not open kernel");
     assert_contains(f->err, "No such file");
-    expect_fail(f, path, "", "cannot open initrd");
+    expect_fail(f, path, "", "could not open initrd");
     assert_contains(f->err, "absent");
     expect_fail(f, f->dir, "", "cannot read initrd");
 }
@@ -865,7 +865,7 @@ static void test_loader_boot_initrd_with_non_linux(void **state)
     /* A kernel that cannot be opened is named as such. */
     cfg.kernel = "/nonexistent/bzImage";
     assert_int_equal(loader_boot(f->vm, &cfg, f->err, sizeof f->err), -1);
-    assert_contains(f->err, "cannot open kernel '/nonexistent/bzImage'");
+    assert_contains(f->err, "could not open kernel '/nonexistent/bzImage'");
 }
 
 static void test_options_initrd(void **state)

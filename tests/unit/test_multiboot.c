@@ -508,7 +508,7 @@ static void test_missing_file(void **state)
     struct fixture *f = *state;
     struct boot_entry e;
     assert_int_equal(multiboot_load(f->vm, "/nonexistent/k.elf", "", &e, f->err, sizeof f->err), -1);
-    assert_string_equal(f->err, "cannot open kernel '/nonexistent/k.elf': No such file or directory");
+    assert_string_equal(f->err, "could not open kernel '/nonexistent/k.elf': No such file or directory");
 }
 
 static void test_empty_file_and_directory(void **state)
@@ -897,7 +897,7 @@ static void test_modules_errors(void **state)
     snprintf(kernel, sizeof kernel, "%s", f->path);
     assert_int_equal(multiboot_load_modules(f->vm, kernel, "", "/nonexistent/env", &e, f->err,
                                             sizeof f->err), -1);
-    assert_non_null(strstr(f->err, "cannot open module '/nonexistent/env'"));
+    assert_non_null(strstr(f->err, "could not open module '/nonexistent/env'"));
     assert_all(ram(f, 0x100000, 0x1800), 0x1800, POISON); /* nothing loaded */
     /* a module larger than what is left of RAM after the kernel */
     static uint8_t big[RAM_SIZE - 0x203000 + 1];
