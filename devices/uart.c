@@ -29,10 +29,11 @@
  * interrupt (IIR 0x0c) immediately instead of after four character times,
  * since there is no character clock; drivers treat 0x04 and 0x0c alike.
  *
- * On a PC, MCR.OUT2 enables the UART's interrupt line onto the ISA bus, and
- * in loopback the OUT2 pin is forced inactive: the line seen by the PIC is
- * pending && OUT2 && !LOOP.  Linux and every driver that uses interrupts
- * set OUT2.
+ * On many PCs MCR.OUT2 gates the UART's interrupt line onto the ISA bus,
+ * but not on all, and QEMU's UART does not model the gate: xv6 never sets
+ * OUT2 and takes its serial input by interrupt.  btvisor follows QEMU: the
+ * line is pending && !LOOP (in loopback the interrupt output is
+ * disconnected, PC16550D data sheet, MCR bit 4).  Linux sets OUT2 anyway.
  *
  *   uint32_t lsr = uart_port_read(u, u->base + UART_LSR, 1);
  *   if (lsr & UART_LSR_THRE) uart_port_write(u, u->base + UART_THR, 1, 'A');
@@ -89,7 +90,7 @@ static uint8_t uart_pending_iid(const struct uart *u)
 static void uart_update_irq(struct uart *u)
 {
     bool pending = uart_pending_iid(u) != UART_IIR_NO_INT;
-    bool gate = (u->mcr & UART_MCR_OUT2) && !(u->mcr & UART_MCR_LOOP);
+    bool gate = !(u->mcr & UART_MCR_LOOP);
     int level = pending && gate;
     if (level == u->irq_level)
         return;
