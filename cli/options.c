@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/drive.h"
 #include "monitor/version.h"
 #include "shadowmm/gmem.h"
 
@@ -267,6 +268,23 @@ static int opt_dump(struct options_ctx *c, const char *v)
     return 0;
 }
 
+/* -drive LIST, and -hda..-hdd FILE (index from the option's letter). */
+static int opt_drive(struct options_ctx *c, const char *v)
+{
+    char msg[200];
+    int index = strcmp(c->opt, "-drive") == 0 ? -1 : c->opt[3] - 'a';
+    if (drive_parse(c->cfg, v, index, msg, sizeof msg) < 0)
+        return options_fail(c, "%s '%s': %s", c->opt, v, msg);
+    return 0;
+}
+
+static int opt_snapshot(struct options_ctx *c, const char *v)
+{
+    (void)v;
+    c->snapshot_all = true;
+    return 0;
+}
+
 static int opt_vga_text(struct options_ctx *c, const char *v)
 {
     if (!*v)
@@ -296,6 +314,13 @@ static const struct option_def options_table[] = {
     { "-serial", "BACKEND", false, opt_serial, "COM1: stdio (default), file:PATH or null" },
     { "-nographic", NULL, false, opt_nographic, "accepted for QEMU compatibility (there is no display)" },
     { "-display", "none", false, opt_display, "accepted for QEMU compatibility" },
+    { "-drive", "file=F[,index=N,...]", false, opt_drive,
+      "IDE disk, raw image: index=0-3, readonly=on, snapshot=on (writes kept in memory)" },
+    { "-hda", "FILE", false, opt_drive, "IDE primary master disk image (also -hdb, -hdc, -hdd)" },
+    { "-hdb", "FILE", false, opt_drive, NULL },
+    { "-hdc", "FILE", false, opt_drive, NULL },
+    { "-hdd", "FILE", false, opt_drive, NULL },
+    { "-snapshot", NULL, false, opt_snapshot, "every disk image is read-only; the guest's writes stay in memory" },
     { "--vga-text", "FILE", false, opt_vga_text,
       "keep the VGA text screen (0xb8000) in FILE as 25 lines, rewritten as it changes" },
     { "-no-reboot", NULL, false, opt_no_reboot, "a guest reset ends the run (status 0) instead of rebooting" },
@@ -336,6 +361,8 @@ void options_print_help(FILE *out)
                  "Options shared with QEMU (qemu-system-i386) are spelled as QEMU spells them.\n\nOptions:\n");
     for (size_t i = 0; i < OPTIONS_COUNT; i++) {
         const struct option_def *d = &options_table[i];
+        if (!d->help)
+            continue; /* covered by the line of a sibling option */
         char left[64];
         snprintf(left, sizeof left, "%s%s%s", d->name,
                  d->value && !d->value_in_name_only ? " " : "", d->value ? d->value : "");
@@ -409,6 +436,8 @@ int options_parse(int argc, char **argv, struct vm_config *cfg, FILE *out, FILE 
         fprintf(err, "btvisor: no kernel given: use -kernel FILE (try --help)\n");
         return -1;
     }
+    for (int i = 0; c.snapshot_all && i < BOARD_MAX_DRIVES; i++)
+        cfg->drives[i].snapshot = true;
     if (cfg->stats_path && cfg->stats == STATS_NONE)
         cfg->stats = STATS_TEXT;
     return 0;

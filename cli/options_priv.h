@@ -18,6 +18,7 @@ struct options_ctx {
     const char *opt;       /* the option as the user spelled it, for messages */
     int serial_count;      /* -serial seen so far (only COM1 exists) */
     bool done;             /* --help or --version printed: stop, successfully */
+    bool snapshot_all;     /* -snapshot: every drive's writes stay in memory */
 };
 
 /* Print "btvisor: <message> (try --help)" on c->err and return -1. */

@@ -26,6 +26,7 @@
 #include "devices/acpi_pm.h"
 #include "devices/crtc.h"
 #include "devices/fwcfg.h"
+#include "devices/ide.h"
 #include "devices/intr.h"
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
@@ -174,6 +175,12 @@ static int board_init_testdev(struct vm *vm, const struct serial_config *com1, c
     return testdev_init(vm, err, errlen); /* only with -device pc-testdev */
 }
 
+static int board_init_ide(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
+{
+    (void)com1;
+    return ide_init(vm, err, errlen);
+}
+
 /* The board's devices, in the order they are created. */
 static const struct board_device {
     const char *name;
@@ -196,6 +203,7 @@ static const struct board_device {
     { "vga-text", board_init_vga_text },
     { "fw_cfg", board_init_fwcfg },  /* after RAM exists: it publishes the RAM size */
     { "pc-testdev", board_init_testdev }, /* after the PICs and the I/O APIC it drives */
+    { "ide", board_init_ide },       /* IRQ 14 and 15; opens the disk images */
 };
 
 int board_init(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
@@ -242,6 +250,7 @@ void board_destroy(struct vm *vm)
     fwcfg_destroy(vm->board.fwcfg);
     free(vm->board.fwcfg);
     vm->board.fwcfg = NULL;
+    ide_destroy(vm); /* flushes what the guest wrote */
 }
 
 void board_poll(struct vm *vm)

@@ -27,6 +27,7 @@ struct crtc;
 struct vga_text;
 struct fwcfg;
 struct testdev;
+struct ide;
 
 /* Where a serial port's bytes go (-serial). */
 enum serial_backend_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NULL };
@@ -34,6 +35,15 @@ enum serial_backend_kind { SERIAL_STDIO, SERIAL_FILE, SERIAL_NULL };
 struct serial_config {
     enum serial_backend_kind kind;
     const char *path; /* SERIAL_FILE: output file */
+};
+
+/* An IDE drive the command line gave (-drive, -hda ...). */
+#define BOARD_MAX_DRIVES 4 /* index 0-1: primary master/slave, 2-3: secondary */
+struct drive_config {
+    bool present;          /* a drive at this index */
+    const char *path;      /* raw image file */
+    bool read_only;        /* readonly=on: the guest's writes are refused */
+    bool snapshot;         /* snapshot=on: the guest's writes stay in memory */
 };
 
 struct board {
@@ -51,6 +61,7 @@ struct board {
     bool nmi_pending;       /* an NMI waits for the vCPU (devices/intr.c) */
     struct acpi_pm *acpi_pm; /* ACPI PM1 registers and PM timer at 0x600 (devices/acpi_pm.h) */
     struct crtc *crtc;      /* the CRT controller at 0x3d4/0x3d5, 0x3da (devices/crtc.h) */
+    struct ide *ide;        /* the IDE controller at 0x1f0/0x170, IRQ 14/15 (devices/ide.h) */
     struct vga_text *vga;   /* the text screen at 0xb8000 and --vga-text (devices/vga_text.h) */
     struct fwcfg *fwcfg;    /* QEMU's firmware configuration at 0x510-0x51b (devices/fwcfg.h) */
     struct testdev *testdev; /* -device pc-testdev, NULL without (devices/testdev.h) */

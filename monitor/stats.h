@@ -59,6 +59,9 @@
     X(io, io_unassigned, "guest port accesses to nonexistent ports")                    \
     X(io, mmio_accesses, "guest accesses to memory-mapped devices (emulated)")          \
     X(io, mmio_unassigned, "guest accesses to physical addresses with nothing behind")  \
+    X(io, ide_commands, "ATA commands written to the IDE controller")               \
+    X(io, ide_sectors_read, "sectors the IDE controller read from disk images")       \
+    X(io, ide_sectors_written, "sectors the IDE controller wrote to disk images")     \
     X(io, vga_screen_updates, "samples of the VGA text screen that found it changed")  \
     X(io, vga_cells_drawn, "VGA text cells found changed (sampled every 50 ms and at exit)") \
     X(mmu, sh_hidden_faults, "host faults filled from the guest page tables")           \

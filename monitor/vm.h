@@ -47,6 +47,7 @@ struct vm_config {
     bool strict_memory;        /* --strict-memory: stop the run at the first access to a physical
                                   address with neither RAM nor a device (default: it reads as
                                   all-ones and ignores writes, as on a PC bus, with one warning) */
+    struct drive_config drives[BOARD_MAX_DRIVES]; /* -drive, -hda..-hdd: IDE drives by index */
     const char *vga_text_path; /* --vga-text FILE: the text screen, rewritten as it changes */
     bool pc_testdev;           /* -device pc-testdev: QEMU's test device (devices/testdev.h) */
     bool pci_testdev;          /* -device pci-testdev */

@@ -31,6 +31,7 @@
 
 #include <cmocka.h>
 
+#include "cli/drive.c"
 #include "cli/options.c" /* the parser lives in the executable, not in btvcore */
 #include "cli/options_qemu.c"
 #include "loader/linux.h"

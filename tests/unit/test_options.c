@@ -18,6 +18,7 @@
 #include "monitor/host_probe.h"
 #include "cli/options.c"
 #include "cli/options_qemu.c"
+#include "cli/drive.c"
 
 #define MiB (1ull << 20)
 
@@ -239,6 +240,44 @@ static void test_serial(void **state)
     expect_usage(PARSE("-kernel", "k", "-serial", "null", "-serial", "stdio"), "only one serial");
 }
 
+static void test_drives(void **state)
+{
+    (void)state;
+    struct outcome *o = PARSE("-kernel", "k", "-drive", "file=fs.img,index=1,media=disk,format=raw",
+                              "-drive", "file=xv6.img,index=0,media=disk,format=raw");
+    assert_int_equal(o->r, 0);
+    assert_true(o->cfg.drives[0].present);
+    assert_string_equal(o->cfg.drives[0].path, "xv6.img");
+    assert_string_equal(o->cfg.drives[1].path, "fs.img");
+    assert_false(o->cfg.drives[2].present);
+    assert_false(o->cfg.drives[1].read_only || o->cfg.drives[1].snapshot);
+    o = PARSE("-kernel", "k", "-hdb", "b.img", "-drive", "file=a,,b.img,readonly=on", "-hdd", "d.img",
+              "-drive", "file=c.img,bus=1,unit=0,snapshot=on,cache=unsafe,if=ide");
+    assert_int_equal(o->r, 0);
+    assert_string_equal(o->cfg.drives[0].path, "a,b.img"); /* the first free index; ",," is a comma */
+    assert_true(o->cfg.drives[0].read_only);
+    assert_string_equal(o->cfg.drives[1].path, "b.img");
+    assert_string_equal(o->cfg.drives[2].path, "c.img");
+    assert_true(o->cfg.drives[2].snapshot);
+    assert_string_equal(o->cfg.drives[3].path, "d.img");
+    o = PARSE("-kernel", "k", "-hda", "a.img", "-snapshot", "-hdc", "c.img");
+    assert_int_equal(o->r, 0);
+    assert_true(o->cfg.drives[0].snapshot && o->cfg.drives[2].snapshot);
+    expect_usage(PARSE("-kernel", "k", "-hda", "a", "-hda", "b"), "-hda 'b': IDE drive 0 is given twice");
+    expect_usage(PARSE("-kernel", "k", "-drive", "file=x,index=4"), "index=4: expected 0..3");
+    expect_usage(PARSE("-kernel", "k", "-drive", "file=x,media=cdrom"), "only hard disks");
+    expect_usage(PARSE("-kernel", "k", "-drive", "file=x,format=qcow2"), "only raw images");
+    expect_usage(PARSE("-kernel", "k", "-drive", "file=x,if=virtio"), "only IDE disks");
+    expect_usage(PARSE("-kernel", "k", "-drive", "file=x,speed=9"), "unknown key 'speed'");
+    expect_usage(PARSE("-kernel", "k", "-drive", "index=1"), "no file= given");
+    expect_usage(PARSE("-kernel", "k", "-drive", "fs.img"), "'fs.img' is not key=value");
+    expect_usage(PARSE("-kernel", "k", "-drive", "file=x,readonly=maybe"), "readonly= takes on or off");
+    expect_usage(PARSE("-kernel", "k", "-drive", "file=x,index=1,unit=0"), "disagrees");
+    expect_usage(PARSE("-kernel", "k", "-hda", ""), "needs a file name");
+    expect_usage(PARSE("-kernel", "k", "-hda", "a", "-hdb", "b", "-hdc", "c", "-hdd", "d", "-drive", "file=e"),
+                 "all four IDE drives are taken");
+}
+
 static void test_display_and_device(void **state)
 {
     (void)state;
@@ -370,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_engine_options),
         cmocka_unit_test(test_engine_decision),
         cmocka_unit_test(test_serial),
+        cmocka_unit_test(test_drives),
         cmocka_unit_test(test_display_and_device),
         cmocka_unit_test(test_kut_runner_line),
         cmocka_unit_test(test_qemu_values),
