@@ -252,6 +252,17 @@ static const emu_handler_fn memop_rules[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
     [ZYDIS_MNEMONIC_BTS] = memop_bit,
     [ZYDIS_MNEMONIC_BTR] = memop_bit,
     [ZYDIS_MNEMONIC_BTC] = memop_bit,
+    [ZYDIS_MNEMONIC_BSF] = memop_bitscan,
+    [ZYDIS_MNEMONIC_BSR] = memop_bitscan,
+    [ZYDIS_MNEMONIC_IMUL] = memop_imul, /* two- and three-operand forms */
+    [ZYDIS_MNEMONIC_SHLD] = memop_shift_double,
+    [ZYDIS_MNEMONIC_SHRD] = memop_shift_double,
+    [ZYDIS_MNEMONIC_MOVUPS] = memop_sse_move,
+    [ZYDIS_MNEMONIC_MOVUPD] = memop_sse_move,
+    [ZYDIS_MNEMONIC_MOVDQU] = memop_sse_move,
+    [ZYDIS_MNEMONIC_MOVAPS] = memop_sse_move,
+    [ZYDIS_MNEMONIC_MOVAPD] = memop_sse_move,
+    [ZYDIS_MNEMONIC_MOVDQA] = memop_sse_move,
     /* string instructions, element by element (emu_string.c) */
     [ZYDIS_MNEMONIC_MOVSB] = emu_string,
     [ZYDIS_MNEMONIC_MOVSW] = emu_string,

@@ -2,7 +2,8 @@
  * emu_memop.h: what the files of the memory-instruction emulator share
  * (emu_memop.c: dispatch, moves, stack, setcc/cmovcc; emu_memop_arith.c:
  * ALU, inc/dec/neg/not, xchg, xadd, cmpxchg, cmpxchg8b; emu_memop_bits.c:
- * bt, bts, btr, btc).
+ * bt, bts, btr, btc, bsf, bsr; emu_memop_mul.c: two- and three-operand imul, shld, shrd;
+ * emu_memop_sse.c: 128-bit SSE moves).
  *
  * An operand is read and written at an explicit width (1, 2, 4, or 8 for
  * cmpxchg8b) through memop_get / memop_put: registers with emu_reg_read /
@@ -63,3 +64,11 @@ enum emu_status memop_cmpxchg8b(struct vcpu *v, const struct decoded_insn *d, st
 
 /* ---- emu_memop_bits.c ---- */
 enum emu_status memop_bit(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+enum emu_status memop_bitscan(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+
+/* ---- emu_memop_mul.c ---- */
+enum emu_status memop_imul(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+enum emu_status memop_shift_double(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+
+/* ---- emu_memop_sse.c ---- */
+enum emu_status memop_sse_move(struct vcpu *v, const struct decoded_insn *d, struct event *ev);

@@ -1,6 +1,6 @@
 /*
- * emu_memop_bits.c: bt, bts, btr and btc on memory, for the memory
- * emulator (emu_memop.c).
+ * emu_memop_bits.c: bt, bts, btr and btc on memory, and bsf/bsr with a
+ * memory source, for the memory emulator (emu_memop.c).
  *
  * With a memory bit base and a register bit offset the offset is a signed
  * number that may reach far outside the operand: the bit string starts at
@@ -15,7 +15,15 @@
  * processors leave them unchanged, and so does btvisor (checked against
  * the host CPU by tests/unit/test_emu_memop.c).
  *
+ * bsf and bsr give the index of the lowest / highest set bit of the source
+ * and clear ZF; a zero source sets ZF and leaves the destination as it was
+ * (SDM Vol. 2A BSF/BSR: "the content of the destination operand is
+ * undefined" — Intel and AMD processors keep it, and software such as
+ * kvm-unit-tests' emulator test relies on that).  CF, OF, SF, AF and PF are
+ * undefined and left unchanged here.
+ *
  *   bts [eax], ecx with ECX = -1   → the top bit of the dword at EAX - 4
+ *   bsf ax, [ebx] with 0x0040 there → AX = 6, ZF = 0
  */
 #include "monitor/emu_memop.h"
 
@@ -90,5 +98,26 @@ enum emu_status memop_bit(struct vcpu *v, const struct decoded_insn *d, struct e
     if (writes && !memop_write_at(v, r.seg, r.ea, n, memop_bit_apply(d->i.mnemonic, word, mask), ev))
         return EMU_EVENT;
     emu_set_flags(v, EFLAGS_CF, (word & mask) ? EFLAGS_CF : 0);
+    return emu_next(v, d);
+}
+
+/* bsf/bsr r, r/m (see the file comment). */
+enum emu_status memop_bitscan(struct vcpu *v, const struct decoded_insn *d, struct event *ev)
+{
+    const ZydisDecodedOperand *dst = &d->op[0], *src = &d->op[1];
+    unsigned n = memop_bytes(dst);
+    uint64_t x;
+    if (!memop_plain(src) || (n != 2 && n != 4))
+        return emu_unsupported(v, d);
+    if (!memop_get(v, d, src, n, &x, ev))
+        return EMU_EVENT;
+    if (x == 0) {
+        emu_set_flags(v, EFLAGS_ZF, EFLAGS_ZF);
+        return emu_next(v, d);
+    }
+    unsigned index = d->i.mnemonic == ZYDIS_MNEMONIC_BSF ? (unsigned)__builtin_ctzll(x)
+                                                          : 63u - (unsigned)__builtin_clzll(x);
+    memop_put(v, d, dst, n, index, ev);
+    emu_set_flags(v, EFLAGS_ZF, 0);
     return emu_next(v, d);
 }

@@ -481,6 +481,39 @@ static void expect_unsupported(struct vcpu *v, const char *name, const uint8_t *
 #define EXPECT_UNSUPPORTED(v, name, ...) \
     expect_unsupported((v), (name), MF_BYTES(__VA_ARGS__), sizeof MF_BYTES(__VA_ARGS__))
 
+/* 128-bit SSE moves to and from a device: the XMM registers in vcpu->fpu
+ * (FXSAVE layout, XMMn at 160 + 16n); movaps wants 16-byte alignment. */
+static void test_mmio_sse_moves(void **state)
+{
+    struct vcpu *v = &((struct vm *)*state)->cpu;
+    struct fake_dev dev, *f = add_device(v, &dev);
+    struct event ev;
+    for (unsigned i = 0; i < 16; i++)
+        v->fpu[160 + 16 + i] = (uint8_t)(0x10 + i); /* XMM1 */
+    v->gpr[GPR_EBX] = DEV_BASE + 0x20;
+    assert_int_equal(MF_RUN(v, &ev, 0xf3, 0x0f, 0x7f, 0x0b), EMU_NEXT); /* movdqu [ebx], xmm1 */
+    assert_int_equal(f->count, 2);
+    assert_access(f, 0, true, 0x20, 8);
+    assert_access(f, 1, true, 0x28, 8);
+    assert_int_equal(f->log[0].value, 0x1716151413121110ull);
+    assert_int_equal(f->log[1].value, 0x1f1e1d1c1b1a1918ull);
+    f->count = 0;
+    f->answer = 0x0123456789abcdefull;
+    assert_int_equal(MF_RUN(v, &ev, 0x0f, 0x10, 0x13), EMU_NEXT); /* movups xmm2, [ebx] */
+    assert_int_equal(f->count, 2);
+    uint64_t lo, hi;
+    memcpy(&lo, v->fpu + 160 + 32, 8);
+    memcpy(&hi, v->fpu + 160 + 40, 8);
+    assert_int_equal(lo, 0x0123456789abcdefull);
+    assert_int_equal(hi, 0x0123456789abcdefull);
+    f->count = 0;
+    v->gpr[GPR_EBX] = DEV_BASE + 0x28; /* not 16-byte aligned */
+    assert_int_equal(MF_RUN(v, &ev, 0x0f, 0x29, 0x0b), EMU_EVENT); /* movaps [ebx], xmm1 */
+    assert_int_equal(ev.vector, VEC_GP);
+    assert_int_equal(ev.error_code, 0);
+    assert_int_equal(f->count, 0); /* the device saw nothing */
+}
+
 static void test_unsupported(void **state)
 {
     struct vcpu *v = &((struct vm *)*state)->cpu;
@@ -512,6 +545,7 @@ int main(void)
         MF_TEST(test_push_pop_esp_base),
         MF_TEST(test_push_pop_faults),
         MF_TEST(test_addressing),
+        MF_TEST(test_mmio_sse_moves),
         MF_TEST(test_unsupported),
     };
     return cmocka_run_group_tests(tests, mf_group_setup, mf_group_teardown);
