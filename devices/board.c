@@ -26,6 +26,7 @@
 #include "devices/acpi_pm.h"
 #include "devices/crtc.h"
 #include "devices/fwcfg.h"
+#include "devices/hpet.h"
 #include "devices/ide.h"
 #include "devices/intr.h"
 #include "devices/ioapic.h"
@@ -181,6 +182,12 @@ static int board_init_ide(struct vm *vm, const struct serial_config *com1, char 
     return ide_init(vm, err, errlen);
 }
 
+static int board_init_hpet(struct vm *vm, const struct serial_config *com1, char *err, size_t errlen)
+{
+    (void)com1;
+    return hpet_init(vm, err, errlen);
+}
+
 /* The board's devices, in the order they are created. */
 static const struct board_device {
     const char *name;
@@ -203,6 +210,7 @@ static const struct board_device {
     { "vga-text", board_init_vga_text },
     { "fw_cfg", board_init_fwcfg },  /* after RAM exists: it publishes the RAM size */
     { "pc-testdev", board_init_testdev }, /* after the PICs and the I/O APIC it drives */
+    { "hpet", board_init_hpet },     /* its main counter only; no ACPI table names it */
     { "ide", board_init_ide },       /* IRQ 14 and 15; opens the disk images */
 };
 
@@ -245,6 +253,8 @@ void board_destroy(struct vm *vm)
     vm->board.crtc = NULL;
     free(vm->board.vga);
     vm->board.vga = NULL;
+    free(vm->board.hpet);
+    vm->board.hpet = NULL;
     free(vm->board.testdev);
     vm->board.testdev = NULL;
     fwcfg_destroy(vm->board.fwcfg);

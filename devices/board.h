@@ -27,6 +27,7 @@ struct crtc;
 struct vga_text;
 struct fwcfg;
 struct testdev;
+struct hpet;
 struct ide;
 
 /* Where a serial port's bytes go (-serial). */
@@ -65,6 +66,7 @@ struct board {
     struct vga_text *vga;   /* the text screen at 0xb8000 and --vga-text (devices/vga_text.h) */
     struct fwcfg *fwcfg;    /* QEMU's firmware configuration at 0x510-0x51b (devices/fwcfg.h) */
     struct testdev *testdev; /* -device pc-testdev, NULL without (devices/testdev.h) */
+    struct hpet *hpet;      /* the HPET at 0xfed00000 (devices/hpet.h) */
     /* Host time in nanoseconds that time-driven devices (the PIT) read at
      * every access: board_clock_monotonic unless a test installs a fake. */
     uint64_t (*clock_ns)(struct vm *vm);
