@@ -60,40 +60,64 @@ static bool options_mul(uint64_t a, uint64_t b, uint64_t *r)
 
 static int options_suffix_unit(const char *s, uint64_t default_unit, uint64_t *unit)
 {
-    static const char suffixes[] = "bkmgt";
+    static const char suffixes[] = "bkmgtpe";
     if (*s == '\0') {
         *unit = default_unit;
         return 0;
     }
     const char *p = s[1] == '\0' && *s ? strchr(suffixes, *s | 0x20) : NULL;
     if (!p)
-        return -1;
+        return OPTIONS_SIZE_SYNTAX;
     *unit = 1ull << (10 * (p - suffixes));
     return 0;
+}
+
+/* Digits in base (10 or 16) into *v; the first character past them. */
+static const char *options_digits(const char *p, unsigned base, uint64_t *v, bool *overflow)
+{
+    for (;; p++) {
+        unsigned d;
+        if (*p >= '0' && *p <= '9')
+            d = (unsigned)(*p - '0');
+        else if (base == 16 && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+            d = (unsigned)((*p | 0x20) - 'a' + 10);
+        else
+            return p;
+        if (!options_mul(*v, base, v) || __builtin_add_overflow(*v, d, v))
+            *overflow = true;
+    }
 }
 
 int options_parse_size(const char *s, uint64_t default_unit, uint64_t *bytes)
 {
     uint64_t whole = 0, frac = 0, frac_div = 1, unit, v;
-    const char *p = s;
-    if (*p < '0' || *p > '9')
-        return -1;
-    for (; *p >= '0' && *p <= '9'; p++)
-        if (!options_mul(whole, 10, &whole) || __builtin_add_overflow(whole, *p - '0', &whole))
-            return -1;
-    if (*p == '.') {
+    bool overflow = false, hex = s[0] == '0' && (s[1] | 0x20) == 'x';
+    const char *p = hex ? s + 2 : s;
+    if (!(*p >= '0' && *p <= '9') && !(hex && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'f'))
+        return OPTIONS_SIZE_SYNTAX;
+    p = options_digits(p, hex ? 16 : 10, &whole, &overflow);
+    bool has_frac = *p == '.';
+    if (has_frac) {
+        if (hex)
+            return OPTIONS_SIZE_SYNTAX; /* QEMU: hex, but not with a fraction */
         for (p++; *p >= '0' && *p <= '9'; p++)
-            if (!options_mul(frac, 10, &frac) || !options_mul(frac_div, 10, &frac_div) ||
-                __builtin_add_overflow(frac, *p - '0', &frac))
-                return -1;
+            if (frac_div < 10000000000000000000ull) { /* digits past 10^-19 cannot matter */
+                frac = frac * 10 + (uint64_t)(*p - '0');
+                frac_div *= 10;
+            }
     }
-    if (options_suffix_unit(p, default_unit, &unit) < 0 || !options_mul(whole, unit, &v))
-        return -1;
-    uint64_t frac_bytes;
-    if (!options_mul(frac, unit, &frac_bytes) || frac_bytes % frac_div)
-        return -1; /* not a whole number of bytes */
-    if (__builtin_add_overflow(v, frac_bytes / frac_div, bytes))
-        return -1;
+    int r = options_suffix_unit(p, default_unit, &unit);
+    if (r < 0)
+        return r;
+    if (has_frac && frac && (*p == '\0' || (*p | 0x20) == 'b'))
+        return OPTIONS_SIZE_FRACTION; /* QEMU: "a fraction needs a unit" (1.5 is not 1.5M) */
+    if (overflow || !options_mul(whole, unit, &v))
+        return OPTIONS_SIZE_RANGE;
+    /* The fraction of the unit, truncated to whole bytes as QEMU does:
+     * frac / frac_div * unit, computed without overflow (unit <= 2^60). */
+    unsigned __int128 fb = (unsigned __int128)frac * unit / frac_div;
+    if (__builtin_add_overflow(v, (uint64_t)fb, bytes))
+        return OPTIONS_SIZE_RANGE;
     return 0;
 }
 
@@ -119,19 +143,38 @@ static int opt_append(struct options_ctx *c, const char *v)
     return 0;
 }
 
+/* -m [size=]SIZE as QEMU reads it (docs: README "Running a guest"): a plain
+ * number is MiB, fractions need a unit (1.5G is 1536M), and the size is
+ * rounded up to 8 KiB as QEMU rounds it, with a note when that changed it. */
 static int opt_ram(struct options_ctx *c, const char *v)
 {
     uint64_t size;
     const char *s = strncmp(v, "size=", 5) == 0 ? v + 5 : v;
-    if (strchr(s, ',') || options_parse_size(s, 1ull << 20, &size) < 0)
-        return options_fail(c, "%s '%s': not a size (e.g. 128M, 1G, size=64M)", c->opt, v);
-    if (size < GMEM_MIN_RAM || size > GMEM_MAX_RAM)
-        return options_fail(c, "%s '%s': guest RAM must be between %lluM and %lluM", c->opt, v,
-                            (unsigned long long)(GMEM_MIN_RAM >> 20),
-                            (unsigned long long)(GMEM_MAX_RAM >> 20));
-    if (size % GMEM_PAGE_SIZE)
-        return options_fail(c, "%s '%s': guest RAM must be a multiple of 4K", c->opt, v);
-    c->cfg->ram_size = size;
+    if (strchr(s, ','))
+        return options_fail(c, "%s '%s': only the size is supported (no memory hotplug: slots, maxmem)",
+                            c->opt, v);
+    /* QEMU parses in bytes, then takes a size whose last character is a
+     * digit as MiB (its "legacy suffix-less format"): 0x40 is 64M too. */
+    int r = options_parse_size(s, 1, &size);
+    size_t len = strlen(s);
+    if (r == 0 && len && s[len - 1] >= '0' && s[len - 1] <= '9' && !options_mul(size, 1ull << 20, &size))
+        r = OPTIONS_SIZE_RANGE;
+    if (r == OPTIONS_SIZE_FRACTION)
+        return options_fail(c, "%s '%s': a fraction needs a unit (e.g. %sM or %sG)", c->opt, v, s, s);
+    if (r == OPTIONS_SIZE_RANGE)
+        return options_fail(c, "%s '%s': too large: guest RAM must be between %lluM and %lluM", c->opt, v,
+                            (unsigned long long)(GMEM_MIN_RAM >> 20), (unsigned long long)(GMEM_MAX_RAM >> 20));
+    if (r < 0)
+        return options_fail(c, "%s '%s': not a size (e.g. 128M, 1.5G, size=64M)", c->opt, v);
+    uint64_t rounded = (size + OPTIONS_RAM_ALIGN - 1) & ~(uint64_t)(OPTIONS_RAM_ALIGN - 1);
+    if (rounded < size || rounded < GMEM_MIN_RAM || rounded > GMEM_MAX_RAM)
+        return options_fail(c, "%s '%s': guest RAM must be between %lluM and %lluM (the top GiB of the "
+                            "32-bit address space is for devices)", c->opt, v,
+                            (unsigned long long)(GMEM_MIN_RAM >> 20), (unsigned long long)(GMEM_MAX_RAM >> 20));
+    if (rounded != size)
+        fprintf(c->err, "btvisor: note: %s '%s' rounded up to %lluK (a multiple of 8K, as QEMU does)\n", c->opt,
+                v, (unsigned long long)(rounded >> 10));
+    c->cfg->ram_size = rounded;
     return 0;
 }
 
@@ -310,7 +353,7 @@ static const struct option_def options_table[] = {
     { "-kernel", "FILE", false, opt_kernel, "guest kernel: multiboot ELF/a.out or Linux bzImage (required)" },
     { "-append", "STRING", false, opt_append, "kernel command line" },
     { "-initrd", "FILE", false, opt_initrd, "a Linux bzImage's initial ramdisk; for a multiboot kernel its modules: \"FILE ARGS,FILE...\"" },
-    { "-m", "SIZE", false, opt_ram, "guest RAM, e.g. 64M, 1G, size=256M; plain number = MiB (default 128M)" },
+    { "-m", "SIZE", false, opt_ram, "guest RAM, e.g. 64M, 1.5G (= 1536M), size=256M; plain number = MiB (default 128M)" },
     { "-serial", "BACKEND", false, opt_serial, "COM1: stdio (default), file:PATH or null" },
     { "-nographic", NULL, false, opt_nographic, "accepted for QEMU compatibility (there is no display)" },
     { "-display", "none", false, opt_display, "accepted for QEMU compatibility" },

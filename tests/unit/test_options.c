@@ -133,6 +133,11 @@ static void test_ram_sizes(void **state)
         { "1g", 1024 * MiB }, { "65536k", 64 * MiB }, { "65536K", 64 * MiB },
         { "size=32M", 32 * MiB }, { "size=48", 48 * MiB }, { "1.5G", 1536 * MiB },
         { "2", 2 * MiB }, { "3G", 3072 * MiB }, { "4194304B", 4 * MiB },
+        /* QEMU's reading: hex is bytes with a suffix, MiB without; fractions with a unit */
+        { "0x40", 64 * MiB }, { "0x10000k", 64 * MiB }, { "0x4000000B", 1024 * MiB + 8192 }, { "0.5G", 512 * MiB }, { "1.25g", 1280 * MiB },
+        { "2.5M", 2560 * 1024 }, { "0.001T", 1099511628ull + (8192 - 1099511628ull % 8192) },
+        /* rounded up to 8 KiB, as QEMU rounds */
+        { "65537k", 65544 * 1024 }, { "4194305B", 4 * MiB + 8192 },
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         struct outcome *o = PARSE("-kernel", "k", "-m", ok[i].arg);
@@ -148,15 +153,19 @@ static void test_ram_size_errors(void **state)
     expect_usage(PARSE("-kernel", "k", "-m", "0"), "between");
     expect_usage(PARSE("-kernel", "k", "-m", "3073M"), "between");
     expect_usage(PARSE("-kernel", "k", "-m", "4T"), "between");
-    expect_usage(PARSE("-kernel", "k", "-m", "65537k"), "multiple of 4K");
+    expect_usage(PARSE("-kernel", "k", "-m", "1.5"), "-m '1.5': a fraction needs a unit (e.g. 1.5M or 1.5G)");
+    expect_usage(PARSE("-kernel", "k", "-m", "2.5B"), "a fraction needs a unit");
+    expect_usage(PARSE("-kernel", "k", "-m", "0x1.8G"), "not a size");
+    expect_usage(PARSE("-kernel", "k", "-m", "1P"), "top GiB of the 32-bit address space");
+    expect_usage(PARSE("-kernel", "k", "-m", "16E"), "too large");
     expect_usage(PARSE("-kernel", "k", "-m", "abc"), "-m 'abc': not a size");
     expect_usage(PARSE("-kernel", "k", "-m", "64X"), "not a size");
     expect_usage(PARSE("-kernel", "k", "-m", "64MB"), "not a size");
     expect_usage(PARSE("-kernel", "k", "-m", ""), "not a size");
     expect_usage(PARSE("-kernel", "k", "-m", "-64"), "not a size");
-    expect_usage(PARSE("-kernel", "k", "-m", "64M,slots=2"), "not a size");
-    expect_usage(PARSE("-kernel", "k", "-m", "99999999999999999999"), "not a size");
-    expect_usage(PARSE("-kernel", "k", "-m", "0.0000001k"), "not a size");
+    expect_usage(PARSE("-kernel", "k", "-m", "64M,slots=2"), "no memory hotplug");
+    expect_usage(PARSE("-kernel", "k", "-m", "99999999999999999999"), "too large");
+    expect_usage(PARSE("-kernel", "k", "-m", "0.0000001k"), "between"); /* 0 bytes, truncated */
 }
 
 static void test_size_parser(void **state)
@@ -171,7 +180,14 @@ static void test_size_parser(void **state)
     assert_int_equal(b, 512);
     assert_int_equal(options_parse_size("2t", 1, &b), 0);
     assert_int_equal(b, 2ull << 40);
-    assert_int_equal(options_parse_size("16777216T", 1, &b), -1); /* 2^64: overflows */
+    assert_int_equal(options_parse_size("16777216T", 1, &b), OPTIONS_SIZE_RANGE); /* 2^64 */
+    assert_int_equal(options_parse_size("1.5", 1, &b), OPTIONS_SIZE_FRACTION);
+    assert_int_equal(options_parse_size("0x10", 1, &b), 0);
+    assert_int_equal(b, 16);
+    assert_int_equal(options_parse_size("1.5e", 1, &b), 0);
+    assert_int_equal(b, 3ull << 59);
+    assert_int_equal(options_parse_size("0.3333k", 1, &b), 0);
+    assert_int_equal(b, 341); /* 341.29...: fractional bytes truncated */
     assert_int_equal(options_parse_size("1.", 1, &b), 0);
     assert_int_equal(b, 1);
     assert_int_equal(options_parse_size(".5", 1, &b), -1);
