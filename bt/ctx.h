@@ -12,7 +12,10 @@
 #include "monitor/vm.h"
 
 #define BT_MAX_PCMAP (BT_MAX_INSNS * 3)
-#define BT_MAX_DESCS 8
+#define BT_MAX_DESCS 24
+/* Callouts per block: in the in-process engine most callouts go on in the
+ * block (bt_exit_callout), each with its own decoded instruction. */
+#define BT_MAX_CALLOUTS 12
 
 /* Scratch registers of the rules (never guest state across instructions). */
 #define BT_R_ADDR ZYDIS_REGISTER_R13D   /* computed guest address */
@@ -38,6 +41,8 @@ struct bt_ctx {
     struct pcmap_entry pcmap[BT_MAX_PCMAP];
     unsigned npcmap;
     unsigned char rules[BT_MAX_INSNS]; /* rule of each instruction (translation dumps) */
+    struct decoded_insn callout_insns[BT_MAX_CALLOUTS]; /* moved into tb->insns at the end */
+    unsigned ncallouts;
 };
 
 /* translate.c */

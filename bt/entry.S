@@ -96,12 +96,12 @@ bt_fpu_ready:
 /*
  * The in-block helper call (position independent; copied to the arena head
  * like bt_exit).  Translated code jumps here with r9 = where to come back,
- * r10d = what it wants (bt/probe.h: kind, size, access) and r13d = the guest
- * linear address.  The guest's registers, flags and (if loaded) x87/SSE
+ * r10d = what it wants (bt/probe.h: kind, size, access) and r13 = the guest
+ * linear address (or, for HELPER_CALLOUT, the exit descriptor).  The guest's registers, flags and (if loaded) x87/SSE
  * state go to the vCPU, the C function in vcpu->helper_fn runs on the
  * monitor stack with the monitor's control words:
  *
- *   struct helper_ret fn(struct vcpu *v, uint32_t info, uint32_t la, uint64_t ret);
+ *   struct helper_ret fn(struct vcpu *v, uint32_t info, uint64_t r13, uint64_t ret);
  *
  * It returns where to continue (normally r9) and the value for r12 (the
  * host address base of the access).  To leave the block instead it makes
@@ -118,7 +118,7 @@ bt_helper_begin:
 1:  cld
     mov %r15, %rdi
     mov %r10d, %esi
-    mov %r13d, %edx
+    mov %r13, %rdx
     mov %r9, %rcx
     call *VCPU_HELPER_FN(%r15)
     mov %rax, VCPU_HELPER_TARGET(%r15)

@@ -16,6 +16,7 @@
 enum helper_kind {
     HELPER_TLB_MISS = 1, /* translate r13d for the access: fill, or leave the block */
     HELPER_STRING = 2,   /* run a string instruction (monitor/helper_string.c) */
+    HELPER_CALLOUT = 3,  /* emulate the instruction of the exit descriptor in r13 (helper_callout.c) */
 };
 
 /* HELPER_STRING's info word:

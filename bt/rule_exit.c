@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "bt/ctx.h"
+#include "bt/probe.h"
 
 static void bt_exit_store_eip(struct bt_ctx *c, uint32_t eip)
 {
@@ -108,12 +109,41 @@ void bt_exit_indirect(struct bt_ctx *c)
     emit1(e, ZYDIS_MNEMONIC_JMP, eo_mem(ZYDIS_REGISTER_R13, 0, 0, 8, 8));
 }
 
+/* May this callout run from inside the block (in-process engine)?  Not
+ * when the block single-steps (the run loop raises #DB after it), not in a
+ * one-off block, not for hlt, and not when the block is out of room. */
+static bool bt_callout_in_block(const struct bt_ctx *c)
+{
+    return bt_softmmu(c) && !(c->tb->key.mode & TB_MODE_TF) && !c->tb->ephemeral && c->co_kind != CO_HLT &&
+           c->ncallouts + 1 < BT_MAX_CALLOUTS && c->tb->ndescs + 4 < BT_MAX_DESCS;
+}
+
+/* A control transfer: nothing of the block follows it. */
+static bool bt_callout_transfers(enum callout_kind k)
+{
+    return k == CO_INTERRUPT || k == CO_FAR_TRANSFER;
+}
+
 void bt_exit_callout(struct bt_ctx *c)
 {
     struct exit_desc *x = bt_new_desc(c, EXIT_CALLOUT);
     x->callout_kind = (uint16_t)c->co_kind;
-    x->insn = c->tb->insns;
+    x->insn = &c->callout_insns[c->ncallouts++]; /* bt_finish_callouts moves it into the block */
     *x->insn = *c->d;
+    if (bt_callout_in_block(c)) {
+        /* The monitor emulates the instruction from inside the block
+         * (monitor/helper_callout.c) and comes back after it, or goes
+         * straight on to the next block, or leaves to the dispatcher. */
+        emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R13), eo_imm((int64_t)(uintptr_t)x));
+        bool user = (c->tb->key.mode & TB_MODE_CPL_MASK) == 3;
+        bt_emit_helper_call(c, helper_info(HELPER_CALLOUT, 0, false, user));
+        c->ended = bt_callout_transfers(c->co_kind);
+        if (c->ended) { /* the helper never comes back after a control transfer */
+            static const uint8_t ud2[] = { 0x0f, 0x0b };
+            emit_bytes(&c->e, ud2, sizeof ud2);
+        }
+        return;
+    }
     bt_exit_store_eip(c, c->d->eip);
     bt_exit_to_monitor(c, x);
     c->ended = true;

@@ -243,10 +243,7 @@ static struct tblock *bt_new_block(const struct tb_key *k, bool ephemeral)
     tb->pfn_last = k->pfn;
     tb->ephemeral = ephemeral;
     tb->descs = calloc(BT_MAX_DESCS, sizeof *tb->descs);
-    tb->insns = calloc(1, sizeof *tb->insns);
-    if (!tb->descs || !tb->insns) {
-        free(tb->descs);
-        free(tb->insns);
+    if (!tb->descs) {
         free(tb);
         return NULL;
     }
@@ -267,6 +264,24 @@ static uint8_t *bt_code_space(struct vcpu *v, bool ephemeral, size_t *cap)
     return code;
 }
 
+/* The callouts' decoded instructions move from the context into the
+ * block, and their descriptors follow them. */
+static bool bt_finish_callouts(struct bt_ctx *c)
+{
+    struct tblock *tb = c->tb;
+    if (c->ncallouts == 0)
+        return true;
+    tb->insns = malloc(c->ncallouts * sizeof *tb->insns);
+    if (!tb->insns)
+        return false;
+    memcpy(tb->insns, c->callout_insns, c->ncallouts * sizeof *tb->insns);
+    tb->ninsn_records = (uint16_t)c->ncallouts;
+    for (unsigned i = 0; i < tb->ndescs; i++)
+        if (tb->descs[i].kind == EXIT_CALLOUT && tb->descs[i].insn)
+            tb->descs[i].insn = tb->insns + (tb->descs[i].insn - c->callout_insns);
+    return true;
+}
+
 static bool bt_finish_block(struct bt_ctx *c)
 {
     struct tblock *tb = c->tb;
@@ -276,7 +291,7 @@ static bool bt_finish_block(struct bt_ctx *c)
     if (!tb->pcmap)
         return false;
     memcpy(tb->pcmap, c->pcmap, c->npcmap * sizeof *tb->pcmap);
-    return true;
+    return bt_finish_callouts(c);
 }
 
 struct tblock *bt_translate(struct vcpu *v, const struct tb_key *k, bool ephemeral)

@@ -33,10 +33,13 @@ struct helper_ret helper_leave(struct vcpu *v, uint64_t ret, uint32_t skip)
     return (struct helper_ret){ .target = (uint64_t)(uintptr_t)tc_helper_exit_stub(tc), .r12 = 0 };
 }
 
-struct helper_ret helper_dispatch(struct vcpu *v, uint32_t info, uint32_t la, uint64_t ret)
+struct helper_ret helper_dispatch(struct vcpu *v, uint32_t info, uint64_t r13, uint64_t ret)
 {
     if ((info >> HELPER_INFO_KIND_SHIFT) == HELPER_STRING)
         return helper_string(v, info, ret);
+    if ((info >> HELPER_INFO_KIND_SHIFT) == HELPER_CALLOUT)
+        return helper_callout(v, (const struct exit_desc *)(uintptr_t)r13, ret);
+    uint32_t la = (uint32_t)r13;
     uint32_t size = info & HELPER_INFO_SIZE_MASK;
     bool write = info & HELPER_INFO_WRITE, user = info & HELPER_INFO_USER;
     STAT_INC(v->vm, sm_tlb_misses);

@@ -8,7 +8,7 @@
 #include "bt/probe.h"
 #include "monitor/vcpu.h"
 
-struct helper_ret helper_dispatch(struct vcpu *v, uint32_t info, uint32_t la, uint64_t ret);
+struct helper_ret helper_dispatch(struct vcpu *v, uint32_t info, uint64_t r13, uint64_t ret);
 
 /* Leave the block instead of returning to it: the vCPU is made exact at the
  * guest instruction whose helper call returns to `ret`, plus `skip` bytes
@@ -18,3 +18,8 @@ struct helper_ret helper_leave(struct vcpu *v, uint64_t ret, uint32_t skip);
 
 /* HELPER_STRING (monitor/helper_string.c). */
 struct helper_ret helper_string(struct vcpu *v, uint32_t info, uint64_t ret);
+
+/* HELPER_CALLOUT (monitor/helper_callout.c): emulate x's instruction and
+ * go on in the block, in the next block, or to the dispatcher. */
+struct exit_desc;
+struct helper_ret helper_callout(struct vcpu *v, const struct exit_desc *x, uint64_t ret);

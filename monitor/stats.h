@@ -47,6 +47,9 @@
     X(callout, co_msr, "callouts: rdmsr/wrmsr")                                         \
     X(callout, co_hlt, "callouts: hlt")                                                 \
     X(callout, co_other, "callouts: every other emulated instruction")                  \
+    X(callout, co_in_block, "callouts run from inside a block that went on after them") \
+    X(callout, co_next_block, "callouts run from inside a block that went on into the next block") \
+    X(callout, co_left_translated, "callouts run from inside a block that then left to the dispatcher") \
     X(event, ev_exceptions, "exceptions delivered to the guest")                        \
     X(event, ev_soft_ints, "software interrupts delivered to the guest")                \
     X(event, ev_double_faults, "double faults")                                         \

@@ -132,6 +132,7 @@ struct vcpu {
 
     /* ---- Architectural state kept only by the monitor. ---- */
     struct seg_cache seg[SREG_COUNT]; /* ES CS SS DS FS GS (enum x86_sreg) */
+    uint8_t seg_unrestricted; /* bit s: seg_bounds[s] accept every offset (vcpu_set_seg) */
     struct seg_cache ldtr;
     struct seg_cache tr;
     struct dtr gdtr;
@@ -182,6 +183,8 @@ struct vcpu {
     struct event pending;     /* exception waiting to be delivered at the next boundary */
     bool halted;              /* in hlt, waiting for an interrupt */
     volatile int timer_pending; /* the host timer fired: devices need irq_update() */
+    uint32_t callouts_in_place; /* callouts run from inside blocks (helper_callout.c polls
+                                   the devices every 1024, as the run loop does per exit) */
     volatile int host_stop;   /* SIGTERM/SIGINT/SIGHUP arrived: stop the run cleanly */
     uint32_t interrupt_shadow;/* nonzero: block interrupts for one instruction (sti, mov ss) */
 };
@@ -250,22 +253,30 @@ static inline void vcpu_seg_bounds(const struct seg_cache *c, uint64_t b[2][2])
     b[1][1] = can_write ? hi : none_hi;
 }
 
+/* Do segment s's bounds accept every offset for reads (and, unless it is
+ * CS, for writes)?  Then translated code needs no checks for it. */
+static inline bool vcpu_seg_bounds_unrestricted(const uint64_t b[2][2], enum x86_sreg s)
+{
+    bool reads = b[0][0] == 0 && b[0][1] == 0xffffffffu;
+    bool writes = b[1][0] == 0 && b[1][1] == 0xffffffffu;
+    return reads && (writes || s == SREG_CS);
+}
+
 /* Set a segment register's cache and the copies generated code reads. */
 static inline void vcpu_set_seg(struct vcpu *v, enum x86_sreg s, struct seg_cache c)
 {
     v->seg[s] = c;
     v->seg_base[s] = c.base;
     vcpu_seg_bounds(&c, v->seg_bounds[s]);
+    if (vcpu_seg_bounds_unrestricted((const uint64_t(*)[2])v->seg_bounds[s], s))
+        v->seg_unrestricted |= (uint8_t)(1u << s);
+    else
+        v->seg_unrestricted &= (uint8_t)~(1u << s);
 }
 
-/* Does segment s accept every offset for reads (and, unless it is CS, for
- * writes)?  Then translated code needs no checks for it. */
 static inline bool vcpu_seg_unrestricted(const struct vcpu *v, enum x86_sreg s)
 {
-    const uint64_t(*b)[2] = v->seg_bounds[s];
-    bool reads = b[0][0] == 0 && b[0][1] == 0xffffffffu;
-    bool writes = b[1][0] == 0 && b[1][1] == 0xffffffffu;
-    return reads && (writes || s == SREG_CS);
+    return v->seg_unrestricted & (1u << s);
 }
 
 /* Put the vCPU in the state multiboot v1 specifies at kernel entry (§3.2):

@@ -260,8 +260,26 @@ static bool gmem_translate(struct vcpu *v, uint32_t lin, uint32_t len, bool writ
     return true;
 }
 
+/* The in-process engine's shortcut for an access within one page whose
+ * TLB entry is there: the entry says it is RAM, and a write tag also says
+ * the page holds no translated code (so nothing needs telling), exactly as
+ * for translated code's own accesses.  NULL when the long way is needed. */
+static uint8_t *gmem_tlb_hit(struct vcpu *v, uint32_t lin, uint32_t len, bool write, bool user)
+{
+    uint32_t pa;
+    if (!v->vm->softmmu || len == 0 || (lin & (GMEM_PAGE_SIZE - 1)) + len > GMEM_PAGE_SIZE ||
+        !softmmu_lookup_pa(v, lin, write, user, &pa))
+        return NULL;
+    return v->vm->mem.ram + pa;
+}
+
 bool gmem_read_lin(struct vcpu *v, uint32_t lin, void *dst, uint32_t len, bool user, struct event *ev)
 {
+    uint8_t *host = gmem_tlb_hit(v, lin, len, false, user);
+    if (host) {
+        memcpy(dst, host, len);
+        return true;
+    }
     struct gmem_pieces p;
     for (uint32_t done = 0; done < len; done += p.len) {
         if (!gmem_translate(v, lin + done, len - done, false, user, &p, ev))
@@ -275,6 +293,11 @@ bool gmem_read_lin(struct vcpu *v, uint32_t lin, void *dst, uint32_t len, bool u
 bool gmem_write_lin(struct vcpu *v, uint32_t lin, const void *src, uint32_t len, bool user,
                     struct event *ev)
 {
+    uint8_t *host = gmem_tlb_hit(v, lin, len, true, user);
+    if (host) {
+        memcpy(host, src, len);
+        return true;
+    }
     struct gmem_pieces p;
     for (uint32_t done = 0; done < len; done += p.len) {
         if (!gmem_translate(v, lin + done, len - done, true, user, &p, ev))

@@ -149,29 +149,35 @@ void tc_destroy(struct tcache *tc)
     free(tc);
 }
 
+uint32_t tc_current_mode(const struct vcpu *v)
+{
+    uint32_t mode = v->cpl & TB_MODE_CPL_MASK;
+    if (v->seg[SREG_DS].base == 0 && v->seg[SREG_ES].base == 0 && v->seg[SREG_SS].base == 0)
+        mode |= TB_MODE_FLAT;
+    if (v->eflags & EFLAGS_TF)
+        mode |= TB_MODE_TF;
+    if (v->cr0 & CR0_PG)
+        mode |= TB_MODE_PAGING;
+    if (v->cr0 & CR0_TS)
+        mode |= TB_MODE_CR0_TS;
+    if (v->cr0 & CR0_EM)
+        mode |= TB_MODE_CR0_EM;
+    if (v->cr0 & CR0_MP)
+        mode |= TB_MODE_CR0_MP;
+    for (int s = 0; s < SREG_COUNT; s++)
+        if (!vcpu_seg_unrestricted(v, (enum x86_sreg)s))
+            mode |= TB_MODE_CHECK(s);
+    if (v->tsc_offset != 0)
+        mode |= TB_MODE_TSC_OFFSET;
+    return mode;
+}
+
 bool tc_current_key(struct vcpu *v, struct tb_key *out, struct event *ev)
 {
     struct tb_key k;
     k.eip = v->eip;
     k.cs_base = v->seg[SREG_CS].base;
-    k.mode = v->cpl & TB_MODE_CPL_MASK;
-    if (v->seg[SREG_DS].base == 0 && v->seg[SREG_ES].base == 0 && v->seg[SREG_SS].base == 0)
-        k.mode |= TB_MODE_FLAT;
-    if (v->eflags & EFLAGS_TF)
-        k.mode |= TB_MODE_TF;
-    if (v->cr0 & CR0_PG)
-        k.mode |= TB_MODE_PAGING;
-    if (v->cr0 & CR0_TS)
-        k.mode |= TB_MODE_CR0_TS;
-    if (v->cr0 & CR0_EM)
-        k.mode |= TB_MODE_CR0_EM;
-    if (v->cr0 & CR0_MP)
-        k.mode |= TB_MODE_CR0_MP;
-    for (int s = 0; s < SREG_COUNT; s++)
-        if (!vcpu_seg_unrestricted(v, (enum x86_sreg)s))
-            k.mode |= TB_MODE_CHECK(s);
-    if (v->tsc_offset != 0)
-        k.mode |= TB_MODE_TSC_OFFSET;
+    k.mode = tc_current_mode(v);
     uint32_t pa;
     if (!shadow_fetch_pa(v, k.cs_base + k.eip, false, &pa, ev))
         return false;

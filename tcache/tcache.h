@@ -136,6 +136,8 @@ void tc_destroy(struct tcache *tc);
  * physical page walks the guest tables for an instruction fetch: false with
  * *ev = #PF when the guest cannot fetch from EIP. */
 bool tc_current_key(struct vcpu *v, struct tb_key *k, struct event *ev);
+/* The mode bits of that key (TB_MODE_*). */
+uint32_t tc_current_mode(const struct vcpu *v);
 struct tblock *tc_lookup(struct tcache *tc, const struct tb_key *k);
 
 /* Code arena: reserve up to `max` bytes for a block being translated.  NULL
