@@ -257,6 +257,14 @@ static const emu_handler_fn memop_rules[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
     [ZYDIS_MNEMONIC_IMUL] = memop_imul, /* two- and three-operand forms */
     [ZYDIS_MNEMONIC_SHLD] = memop_shift_double,
     [ZYDIS_MNEMONIC_SHRD] = memop_shift_double,
+    /* shifts and rotates (emu_memop_shift.c) */
+    [ZYDIS_MNEMONIC_SHL] = memop_shift,
+    [ZYDIS_MNEMONIC_SHR] = memop_shift,
+    [ZYDIS_MNEMONIC_SAR] = memop_shift,
+    [ZYDIS_MNEMONIC_ROL] = memop_shift,
+    [ZYDIS_MNEMONIC_ROR] = memop_shift,
+    [ZYDIS_MNEMONIC_RCL] = memop_shift,
+    [ZYDIS_MNEMONIC_RCR] = memop_shift,
     [ZYDIS_MNEMONIC_MOVUPS] = memop_sse_move,
     [ZYDIS_MNEMONIC_MOVUPD] = memop_sse_move,
     [ZYDIS_MNEMONIC_MOVDQU] = memop_sse_move,

@@ -3,6 +3,7 @@
  * (emu_memop.c: dispatch, moves, stack, setcc/cmovcc; emu_memop_arith.c:
  * ALU, inc/dec/neg/not, xchg, xadd, cmpxchg, cmpxchg8b; emu_memop_bits.c:
  * bt, bts, btr, btc, bsf, bsr; emu_memop_mul.c: two- and three-operand imul, shld, shrd;
+ * emu_memop_shift.c: shl/shr/sar/rol/ror/rcl/rcr;
  * emu_memop_sse.c: 128-bit SSE moves).
  *
  * An operand is read and written at an explicit width (1, 2, 4, or 8 for
@@ -69,6 +70,9 @@ enum emu_status memop_bitscan(struct vcpu *v, const struct decoded_insn *d, stru
 /* ---- emu_memop_mul.c ---- */
 enum emu_status memop_imul(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status memop_shift_double(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+
+/* ---- emu_memop_shift.c ---- */
+enum emu_status memop_shift(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 
 /* ---- emu_memop_sse.c ---- */
 enum emu_status memop_sse_move(struct vcpu *v, const struct decoded_insn *d, struct event *ev);

@@ -518,7 +518,7 @@ static void test_unsupported(void **state)
 {
     struct vcpu *v = &((struct vm *)*state)->cpu;
     v->gpr[GPR_EBX] = MF_BUF;
-    EXPECT_UNSUPPORTED(v, "shl", 0xd1, 0x23);               /* shl dword [ebx], 1 */
+    EXPECT_UNSUPPORTED(v, "div", 0xf7, 0x33);               /* div dword [ebx] */
     EXPECT_UNSUPPORTED(v, "mov ds", 0x8e, 0x1b);            /* mov ds, [ebx] */
     EXPECT_UNSUPPORTED(v, "movsd xmm0", 0xf2, 0x0f, 0x10, 0x03); /* SSE movsd, not the string one */
     EXPECT_UNSUPPORTED(v, "fld", 0xd9, 0x03);
