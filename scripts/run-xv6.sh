@@ -67,7 +67,7 @@ mkfifo "$tmp/in"
 
 args=(-kernel "$dir/kernel" -nographic
       -drive "file=$tmp/fs.img,index=1,media=disk,format=raw"
-      -drive "file=$dir/xv6.img,index=0,media=disk,format=raw,readonly=on"
+      -drive "file=$dir/xv6.img,index=0,media=disk,format=raw,snapshot=on"
       -smp 1 -m 512)
 if [ -n "$qemu" ]; then
   "$qemu" -accel tcg "${args[@]}" "${extra[@]}" <"$tmp/in" >"$tmp/out" 2>&1 &
