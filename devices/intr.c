@@ -66,7 +66,12 @@ bool intr_isa_irq_can_wake(const struct vm *vm, unsigned irq)
 
 void intr_update_pending(struct vm *vm)
 {
-    vm->cpu.irq_pending = intr_has_interrupt(vm) || vm->board.nmi_pending ? EFLAGS_IF : 0;
+    vm->cpu.irq_pending = intr_has_interrupt(vm) || intr_nmi_deliverable(vm) ? EFLAGS_IF : 0;
+}
+
+bool intr_nmi_deliverable(const struct vm *vm)
+{
+    return vm->board.nmi_pending && !vm->cpu.nmi_blocked;
 }
 
 void intr_raise_nmi(struct vm *vm)

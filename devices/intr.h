@@ -43,3 +43,6 @@ void intr_update_pending(struct vm *vm);
 /* A non-maskable interrupt for the CPU (an NMI IPI or LINT1): delivered as
  * vector 2 at the next boundary. */
 void intr_raise_nmi(struct vm *vm);
+/* Can the CPU take the waiting NMI now: one is pending and no NMI handler
+ * blocks it (vcpu.nmi_blocked, until the handler's iret)? */
+bool intr_nmi_deliverable(const struct vm *vm);

@@ -33,13 +33,16 @@
 #include "monitor/helper.h"
 
 #include "bt/bt.h"
+#include "devices/intr.h"
 #include "decoder/classify.h"
 #include "monitor/run_priv.h"
 #include "monitor/vm.h"
 #include "shadowmm/softmmu.h"
 #include "tcache/tcache.h"
 
-/* Nothing the run loop must do before the next guest instruction.  The
+/* Nothing the run loop must do before the next guest instruction (an
+ * interrupt IF lets in, or an NMI: a self-NMI, or the iret that ends an
+ * NMI handler's blocking, SDM Vol. 3A §6.7.1).  The
  * run loop polls the devices (board_poll: the UART's input, the VGA text
  * sampling) every 1024 exits; callouts that stay in translated code ask
  * for the same poll every 1024 of them. */
@@ -48,7 +51,7 @@ static bool helper_callout_may_go_on(struct vcpu *v)
     if ((++v->callouts_in_place & 1023) == 0)
         v->timer_pending = 1;
     return v->vm->exit_reason == VMEXIT_NONE && !v->timer_pending && !v->host_stop && !v->halted &&
-           !v->interrupt_shadow && !(v->if_mask & v->irq_pending);
+           !v->interrupt_shadow && !(v->if_mask & v->irq_pending) && !intr_nmi_deliverable(v->vm);
 }
 
 /* Way 3: to the dispatcher, with the vCPU exact (the instruction is done). */

@@ -14,9 +14,12 @@
  * EFLAGS with VM = 1 at CPL 0 would return to virtual-8086 mode, which
  * btvisor does not model: that iret gets #GP(0).
  * Real-address mode pops IP, CS, FLAGS with no checks.
+ * Every iret, even one that faults, ends the blocking of NMIs an NMI
+ * handler runs under (SDM Vol. 3A §6.7.1).
  *
  *   if (!cpu_iret(v, 32, &ev)) return EMU_EVENT;
  */
+#include "devices/intr.h"
 #include "monitor/cpu_priv.h"
 #include "shadowmm/gmem.h"
 
@@ -76,9 +79,21 @@ static bool iret_task_return(struct vcpu *v, uint32_t next_eip, struct event *ev
     return true;
 }
 
+/* Any iret ends the NMI handler's blocking of NMIs, even one that faults
+ * (SDM Vol. 3A §6.7.1): a waiting NMI is taken right after it. */
+static void iret_unblock_nmi(struct vcpu *v)
+{
+    if (!v->nmi_blocked)
+        return;
+    v->nmi_blocked = false;
+    if (v->vm)
+        intr_update_pending(v->vm);
+}
+
 bool cpu_iret_at(struct vcpu *v, unsigned opsize, uint32_t next_eip, struct event *ev)
 {
     unsigned size = opsize / 8;
+    iret_unblock_nmi(v);
     if (!(v->cr0 & CR0_PE))
         return iret_real(v, size, ev);
     if (v->eflags & EFLAGS_NT)

@@ -100,12 +100,13 @@ void irq_update(struct vm *vm)
     intr_update_pending(vm);
 }
 
-/* An NMI is taken whatever EFLAGS.IF says (SDM Vol. 3A §6.7.1).  NMI
- * blocking until the next iret is not modelled: NMIs come only from
- * the guest's own IPIs and I/O APIC entries. */
+/* An NMI is taken whatever EFLAGS.IF says, and blocks further NMIs until
+ * the next iret (SDM Vol. 3A §6.7.1): one that arrives meanwhile waits,
+ * and a second one meanwhile is lost (one NMI latch). */
 static bool irq_deliver_nmi(struct vcpu *v)
 {
     v->vm->board.nmi_pending = false;
+    v->nmi_blocked = true;
     intr_update_pending(v->vm);
     v->halted = false;
     STAT_INC(v->vm, ev_interrupts);
@@ -120,7 +121,7 @@ bool irq_deliver(struct vcpu *v)
         v->interrupt_shadow = 0; /* one boundary later */
         return false;
     }
-    if (v->vm->board.nmi_pending)
+    if (intr_nmi_deliverable(v->vm))
         return irq_deliver_nmi(v);
     if (!v->if_mask || !intr_has_interrupt(v->vm))
         return false;
@@ -138,13 +139,15 @@ bool irq_deliver(struct vcpu *v)
 void irq_wait_halted(struct vcpu *v)
 {
     struct vm *vm = v->vm;
+    if (intr_nmi_deliverable(vm))
+        return;
     if (!v->if_mask) {
         vm_request_exit(vm, VMEXIT_HALTED_FOREVER, EXIT_STATUS_OK,
                         "guest halted with interrupts disabled at EIP %#x; stopping", v->eip);
         return;
     }
     irq_update(vm);
-    if (intr_has_interrupt(vm) || vm->board.nmi_pending)
+    if (intr_has_interrupt(vm) || intr_nmi_deliverable(vm))
         return;
     uint64_t now = vm->board.clock_ns(vm);
     /* Only what can reach the CPU can wake it: the PIT on IRQ 0, the RTC on

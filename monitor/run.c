@@ -174,7 +174,7 @@ static struct tblock *run_find_block(struct vcpu *v)
 static bool run_shadow_wants_step(const struct vcpu *v)
 {
     return v->interrupt_shadow &&
-           ((v->if_mask && intr_has_interrupt(v->vm)) || v->vm->board.nmi_pending);
+           ((v->if_mask && intr_has_interrupt(v->vm)) || intr_nmi_deliverable(v->vm));
 }
 
 /* Run the instruction at EIP from a one-instruction translation.  If it

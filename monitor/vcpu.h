@@ -187,6 +187,8 @@ struct vcpu {
                                    the devices every 1024, as the run loop does per exit) */
     volatile int host_stop;   /* SIGTERM/SIGINT/SIGHUP arrived: stop the run cleanly */
     uint32_t interrupt_shadow;/* nonzero: block interrupts for one instruction (sti, mov ss) */
+    bool nmi_blocked;         /* an NMI handler runs: further NMIs wait for the next iret
+                                 (SDM Vol. 3A §6.7.1) */
 };
 
 _Static_assert(offsetof(struct vcpu, gpr) == VCPU_GPR, "vcpu ABI");
