@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "diff_gen.h"
+#include "diff_sysfam.h"
 #include "monitor/x86.h"
 
 /* Operand sizes are passed as an index: 0 = 8, 1 = 16, 2 = 32 bits. */
@@ -962,25 +963,32 @@ static void fam_fp(struct diff_gen *g, uint32_t k)
 /* ----------------------------------------------------------- the table */
 
 const struct diff_family diff_families[] = {
-    /* name        variants                 flagsets weight fp emit */
-    { "alu",       8 * ALU_FORMS * 6,       3, 30, false, fam_alu },
-    { "unary",     UNARY_FORMS * 6,         3, 10, false, fam_unary },
-    { "shift",     8 * 3 * SHIFT_PER_OP,    2, 12, false, fam_shift },
-    { "shld",      2 * 2 * 2 * SHLD_PER,    2, 4,  false, fam_shld },
-    { "muldiv",    4 * 3 * 2 * 12,          1, 5,  false, fam_muldiv },
-    { "imul",      3 * 2 * 2 * 12,          1, 4,  false, fam_imul },
-    { "bittest",   4 * 2 * 2 * 2 * 6,       2, 5,  false, fam_bittest },
-    { "bitscan",   2 * 2 * 2 * 6,           1, 2,  false, fam_bitscan },
-    { "movx",      (7 + 16) * 4,            1, 5,  false, fam_movx },
-    { "cc",        16 * 7,                  8, 10, false, fam_cc },
-    { "loop",      6 * 5,                   2, 3,  false, fam_loop },
-    { "bcd",       256 + 160 + 8,           4, 3,  false, fam_bcd },
-    { "string",    5 * 3 * 3 * 2 * 4,       2, 6,  false, fam_string },
-    { "stack",     STACK_FORMS * 8,         1, 10, false, fam_stack },
-    { "misc",      24 * 8,                  2, 6,  false, fam_misc },
-    { "xchg",      (7 + 18) * 4,            2, 5,  false, fam_xchg },
-    { "cmpxchg8b", 8 * 4,                   1, 1,  false, fam_cmpxchg8b },
-    { "lea",       3 * (8 + 256 + 16),      1, 6,  false, fam_lea },
-    { "fp",        (FP_FORMS + 1) * 4,      1, 4,  true,  fam_fp },
+    /* name        variants                 flagsets weight fp emit sys */
+    { "alu",       8 * ALU_FORMS * 6,       3, 30, false, fam_alu, false },
+    { "unary",     UNARY_FORMS * 6,         3, 10, false, fam_unary, false },
+    { "shift",     8 * 3 * SHIFT_PER_OP,    2, 12, false, fam_shift, false },
+    { "shld",      2 * 2 * 2 * SHLD_PER,    2, 4,  false, fam_shld, false },
+    { "muldiv",    4 * 3 * 2 * 12,          1, 5,  false, fam_muldiv, false },
+    { "imul",      3 * 2 * 2 * 12,          1, 4,  false, fam_imul, false },
+    { "bittest",   4 * 2 * 2 * 2 * 6,       2, 5,  false, fam_bittest, false },
+    { "bitscan",   2 * 2 * 2 * 6,           1, 2,  false, fam_bitscan, false },
+    { "movx",      (7 + 16) * 4,            1, 5,  false, fam_movx, false },
+    { "cc",        16 * 7,                  8, 10, false, fam_cc, false },
+    { "loop",      6 * 5,                   2, 3,  false, fam_loop, false },
+    { "bcd",       256 + 160 + 8,           4, 3,  false, fam_bcd, false },
+    { "string",    5 * 3 * 3 * 2 * 4,       2, 6,  false, fam_string, false },
+    { "stack",     STACK_FORMS * 8,         1, 10, false, fam_stack, false },
+    { "misc",      24 * 8,                  2, 6,  false, fam_misc, false },
+    { "xchg",      (7 + 18) * 4,            2, 5,  false, fam_xchg, false },
+    { "cmpxchg8b", 8 * 4,                   1, 1,  false, fam_cmpxchg8b, false },
+    { "lea",       3 * (8 + 256 + 16),      1, 6,  false, fam_lea, false },
+    { "fp",        (FP_FORMS + 1) * 4,      1, 4,  true,  fam_fp, false },
+    /* system families (diff_sysfam.c): their own environments */
+    { "sysseg",    SYSFAM_SEG_VARIANTS,     1, 6,  false, sysfam_seg,   true },
+    { "sysdesc",   SYSFAM_DESC_VARIANTS,    2, 6,  false, sysfam_desc,  true },
+    { "sysstore",  SYSFAM_STORE_VARIANTS,   1, 4,  false, sysfam_store, true },
+    { "sysflags",  SYSFAM_FLAGS_VARIANTS,   2, 6,  false, sysfam_flags, true },
+    { "sysfar",    SYSFAM_FAR_VARIANTS,     1, 0,  false, sysfam_far,   true },
+    { "syspage",   SYSFAM_PAGE_VARIANTS,    1, 14, false, sysfam_page,  true },
 };
 const unsigned diff_family_count = sizeof diff_families / sizeof diff_families[0];

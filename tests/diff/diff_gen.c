@@ -334,31 +334,70 @@ bool diff_case_reads_undefined(const ZydisDecoder *dec, const struct diff_case *
     return false;
 }
 
-static unsigned gen_pick_family(struct diff_gen *g)
+uint32_t gen_env(struct diff_gen *g, uint32_t env)
+{
+    if (g->direct)
+        g->c->env = env;
+    return g->c->env;
+}
+
+/* A family's weight in a random sequence of `mode`: RANDOM draws the data
+ * families; SYSRANDOM draws the system families and the data families
+ * without x87/SSE (the FP prologue must start a case's code, see
+ * diff_uc.c, and a system case starts with the environment's prologue). */
+static unsigned gen_weight(const struct diff_gen *g, unsigned f, enum diff_mode mode)
+{
+    const struct diff_family *fam = &diff_families[f];
+    if (g->exclude & 1u << f)
+        return 0;
+    if (mode == DIFF_MODE_RANDOM)
+        return fam->sys ? 0 : fam->weight;
+    return fam->fp ? 0 : fam->weight;
+}
+
+static int gen_pick_family(struct diff_gen *g, enum diff_mode mode)
 {
     unsigned total = 0;
     for (unsigned f = 0; f < diff_family_count; f++)
-        total += g->exclude & 1u << f ? 0 : diff_families[f].weight;
+        total += gen_weight(g, f, mode);
+    if (total == 0)
+        return -1;
     unsigned r = diff_rng_below(&g->rng, total);
     for (unsigned f = 0; f < diff_family_count; f++) {
-        unsigned w = g->exclude & 1u << f ? 0 : diff_families[f].weight;
+        unsigned w = gen_weight(g, f, mode);
         if (r < w)
-            return f;
+            return (int)f;
         r -= w;
     }
-    return 0;
+    return -1;
 }
 
-static void gen_case_random(struct diff_gen *g)
+/* A random system environment: any CPL and IOPL, paging on in three cases
+ * of four (with PSE and WP at random), any alias variant; IF and AC at
+ * random in the initial flags (the prologue loads them). */
+static void gen_random_env(struct diff_gen *g)
+{
+    uint32_t r = gen_rand(g);
+    bool pg = (r >> 4 & 3) != 0;
+    g->c->env = DIFF_ENV(r & 3, r >> 2 & 3, pg, pg && (r >> 6 & 1), pg && (r >> 7 & 1), r >> 8 & 0xff);
+    g->c->eflags |= (r >> 16 & 1 ? EFLAGS_IF : 0) | (r >> 17 & 1 ? EFLAGS_AC : 0);
+}
+
+static void gen_case_random(struct diff_gen *g, enum diff_mode mode)
 {
     struct diff_case *c = g->c;
-    snprintf(c->family, sizeof c->family, "random");
+    snprintf(c->family, sizeof c->family, mode == DIFF_MODE_RANDOM ? "random" : "sysrandom");
     c->eflags |= (gen_rand(g) & 1) ? EFLAGS_DF : 0;
     g->direct = false;
+    if (mode == DIFF_MODE_SYSRANDOM)
+        gen_random_env(g);
     unsigned want = 1 + diff_rng_below(&g->rng, 24);
     uint32_t undef = 0;
     for (unsigned n = 0; n < want; n++) {
-        const struct diff_family *fam = &diff_families[gen_pick_family(g)];
+        int pick = gen_pick_family(g, mode);
+        if (pick < 0)
+            break;
+        const struct diff_family *fam = &diff_families[pick];
         struct diff_item *it = gen_item_begin(g);
         if (!it)
             break;
@@ -384,7 +423,7 @@ bool diff_gen_case(struct diff_gen *g, enum diff_mode mode, uint64_t seed, uint6
     gen_case_start(g, c, mode, seed, index);
     if (mode == DIFF_MODE_ENUM)
         return gen_case_enum(g, index);
-    gen_case_random(g);
+    gen_case_random(g, mode);
     return c->n_items > 0;
 }
 

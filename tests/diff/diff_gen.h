@@ -22,7 +22,11 @@
 
 #include "diff_case.h"
 
-enum diff_mode { DIFF_MODE_ENUM, DIFF_MODE_RANDOM };
+/* ENUM: one item per case, walking the rows; RANDOM: sequences of data
+ * items (flat ring 0, paging off); SYSRANDOM: a random system environment
+ * (diff_sys.h: CPL, IOPL, paging) and a sequence of data and system items
+ * that can run in it. */
+enum diff_mode { DIFF_MODE_ENUM, DIFF_MODE_RANDOM, DIFF_MODE_SYSRANDOM };
 
 struct diff_rng {
     uint64_t s; /* splitmix64 state */
@@ -73,6 +77,8 @@ struct diff_family {
     uint8_t weight;       /* weight in random sequences, 0: enumerated only */
     bool fp;              /* needs the FP prologue/epilogue */
     void (*emit)(struct diff_gen *g, uint32_t k);
+    bool sys;             /* a system family (diff_sysfam.c): its cases run in a system
+                             environment; random sequences draw it only in SYSRANDOM */
 };
 
 extern const struct diff_family diff_families[];
@@ -114,6 +120,10 @@ uint32_t gen_value(struct diff_gen *g, uint32_t pick);
 /* A random register for a destination: never ESP, not in g->busy. */
 unsigned gen_reg(struct diff_gen *g);
 static inline uint32_t gen_rand(struct diff_gen *g) { return (uint32_t)diff_rng_next(&g->rng); }
+/* A system emitter's environment: in enumerated mode the variant picks it
+ * (`env` is taken), in SYSRANDOM the case already has one and keeps it.
+ * Returns the environment the item runs in. */
+uint32_t gen_env(struct diff_gen *g, uint32_t env);
 /* Would some item of c read a status flag that may be undefined when it
  * runs?  (Shrinking must not create such a case.) */
 bool diff_case_reads_undefined(const ZydisDecoder *dec, const struct diff_case *c);

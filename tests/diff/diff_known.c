@@ -24,6 +24,7 @@
 
 #include <string.h>
 
+#include "diff_sys.h"
 #include "monitor/x86.h"
 
 
@@ -315,6 +316,68 @@ static bool known_mmx_exponent(const struct known_ctx *k, struct diff_state *fix
     return changed;
 }
 
+/* Segment limits and null selectors on data accesses.  A data access
+ * beyond a segment's limit (an expand-down segment: at or below it), or
+ * through a segment register holding a null selector, is #GP(0), #SS(0)
+ * through SS (SDM Vol. 3A §5.3, §3.4.2); QEMU's TCG does not check segment
+ * limits or null data segments on accesses, so Unicorn performs the access.
+ * Evidence: --seed 1 --case enum:16474 (mov es, si with a null selector;
+ * mov ebp, es:[ecx]: btvisor #GP(0), Unicorn reads).  Skip when the other
+ * side ends #GP(0)/#SS(0) at an instruction with a memory operand in a
+ * system case and Unicorn does not end there. */
+static bool known_segment_limit(const struct known_ctx *k)
+{
+    const struct diff_state *o = k->other;
+    if (!k->c->env || (o->vector != VEC_GP && o->vector != VEC_SS) || o->error_code != 0 ||
+        (k->uc->vector == o->vector && k->uc->eip == o->eip))
+        return false;
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    uint32_t off = o->eip - DIFF_CODE_BASE;
+    if (off >= DIFF_CODE_SIZE ||
+        !ZYAN_SUCCESS(ZydisDecoderDecodeFull(k->dec, k->code->bytes + off, DIFF_CODE_SIZE - off, &in, ops)))
+        return false;
+    for (unsigned i = 0; i < in.operand_count; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && ops[i].mem.type == ZYDIS_MEMOP_TYPE_MEM)
+            return true;
+    return false;
+}
+
+/* Segment descriptors' accessed bit on CS and stack-switch SS loads.  The
+ * CPU sets the accessed bit (type bit 0) of a descriptor whenever it loads
+ * a selector for it into a segment register (SDM Vol. 3A §3.4.5.1), CS
+ * included; QEMU sets it only in its data-segment load helper: a far
+ * jmp/call/ret, iret or a gate (the system prologue's far jmp to KCODE
+ * first of all) leaves the code descriptor's bit clear, and so does the SS
+ * of a stack switch.  Evidence: every system case, e.g. --seed 1 --case
+ * enum:19058 (GDT byte 0x22000d: Unicorn 9a, btvisor 9b).  Corrected: the
+ * bit of a code descriptor, or of the final SS's or a TSS stack segment's
+ * descriptor, in the GDT or LDT, where only the other side set it. */
+static bool known_cs_accessed(const struct known_ctx *k, struct diff_state *fixed)
+{
+    if (!k->c->env)
+        return false;
+    bool any = false;
+    const uint32_t tables[2][2] = { { DIFF_SYS_GDT, SYS_GDT_LIMIT + 1 }, { DIFF_SYS_LDT, SYS_LDT_LIMIT + 1 } };
+    for (unsigned t = 0; t < 2; t++) {
+        for (uint32_t d = 0; d < tables[t][1]; d += 8) {
+            uint32_t at = tables[t][0] - DIFF_DATA_BASE + d + 5;
+            uint8_t u = k->uc->mem[at], o = k->other->mem[at];
+            if (u == o || (u | 1) != o || !(u & 0x10))
+                continue; /* only a segment descriptor (S = 1) whose A bit alone differs */
+            uint16_t sel = (uint16_t)(d | (t ? 4 : 0));
+            bool code = u & 0x08;
+            bool stack = (k->other->seg[2] & ~3u) == sel || sel == SYS_SEL_KDATA ||
+                         sel == SYS_SEL_R1DATA || sel == SYS_SEL_R2DATA;
+            if (code || stack) {
+                fixed->mem[at] = o;
+                any = true;
+            }
+        }
+    }
+    return any;
+}
+
 const char *diff_known_unicorn(const ZydisDecoder *dec, const struct diff_case *c,
                                const struct diff_code *code, const struct diff_state *uc,
                                const struct diff_state *other, struct diff_state *fixed, bool *recheck)
@@ -325,6 +388,8 @@ const char *diff_known_unicorn(const ZydisDecoder *dec, const struct diff_case *
         return "LOCK prefix on a form that does not allow it runs instead of #UD";
     if (known_sse_alignment(&k))
         return "misaligned 16-byte SSE operand accessed instead of #GP(0)";
+    if (known_segment_limit(&k))
+        return "segment limit / null data segment not checked on accesses";
     if (known_x87_stack_fault(&k))
         return "x87 stack fault (empty or full register) not modelled";
     if (known_x87_constant_rounding(&k))
@@ -341,6 +406,8 @@ const char *diff_known_unicorn(const ZydisDecoder *dec, const struct diff_case *
         why = why ? "several: see diff_known.c" : "x87 stores to memory leave FSW.IE/OE/UE/PE clear";
     if (known_x87_denormal(&k, fixed))
         why = why ? "several: see diff_known.c" : "x87 denormal-operand flag (FSW.DE) never set";
+    if (known_cs_accessed(&k, fixed))
+        why = why ? "several: see diff_known.c" : "far transfers leave the CS (and stack-switch SS) descriptor's accessed bit clear";
     if (known_mmx_exponent(&k, fixed))
         why = why ? "several: see diff_known.c"
                   : "MMX writes leave the x87 exponent (bits 79:64) unchanged";

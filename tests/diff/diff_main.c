@@ -52,6 +52,7 @@ struct options {
     bool run_enum;            /* --enum / --ci */
     const char *family;       /* --family: only this row (enumerated and in random sequences) */
     uint64_t n_random;        /* --random N */
+    uint64_t n_sysrandom;     /* --sysrandom N: random sequences in random system environments */
     bool one;                 /* --case given */
     enum diff_mode one_mode;  /* its mode */
     uint64_t one_index;       /* its index */
@@ -85,7 +86,8 @@ struct driver {
     struct diff_peer other;              /* btvisor child, or a second reference */
     const char *names[2];                /* reference and other side, for reports */
     struct tally total;                  /* over the run */
-    struct tally fam[32];                /* per enumerated family, [31] = random */
+    struct tally fam[32];                /* per enumerated family, [30] = sysrandom, [31] = random */
+    uint64_t not_generated[32];          /* enumerated cases a family could not build, per family */
     struct skip_reason skips[MAIN_SKIP_REASONS]; /* why cases were skipped, over the run */
     unsigned reports;                    /* mismatches printed */
     struct diff_case cases[MAIN_BATCH];  /* the batch */
@@ -100,10 +102,10 @@ struct driver {
 
 /* Corrupt one compared thing of s, chosen by the case index, so that every
  * kind of difference is exercised: a GPR bit, a defined flag, a data byte,
- * the end vector, the error code, EIP. */
+ * the end vector, the error code, CR2, EIP. */
 static void main_perturb(struct diff_state *s, uint64_t index, uint32_t undef)
 {
-    switch (index % 6) {
+    switch (index % 7) {
     case 0: s->gpr[index % 8] ^= 1u << (index / 8 % 32); break;
     case 1: {
         uint32_t defined = DIFF_EFLAGS_CMP & ~undef;
@@ -113,6 +115,12 @@ static void main_perturb(struct diff_state *s, uint64_t index, uint32_t undef)
     case 2: s->mem[(index * 7919) % DIFF_DATA_SIZE] ^= 0x10; break;
     case 3: s->vector = s->vector == DIFF_END_HALT ? VEC_UD : DIFF_END_HALT; break;
     case 4: s->error_code ^= 0x8; break;
+    case 5: /* CR2 of a #PF (the vector otherwise: CR2 is compared only then) */
+        if (s->vector == VEC_PF)
+            s->cr2 ^= 0x1000;
+        else
+            s->vector = s->vector == DIFF_END_HALT ? VEC_UD : DIFF_END_HALT;
+        break;
     default: s->eip += 1; break;
     }
 }
@@ -271,16 +279,28 @@ static void main_report(struct driver *d, struct diff_case *c)
 
 static struct tally *main_fam_tally(struct driver *d, const struct diff_case *c)
 {
-    for (unsigned f = 0; f < diff_family_count && f < 31; f++)
+    for (unsigned f = 0; f < diff_family_count && f < 30; f++)
         if (strcmp(diff_families[f].name, c->family) == 0)
             return &d->fam[f];
-    return &d->fam[31];
+    return &d->fam[strcmp(c->family, "sysrandom") ? 31 : 30];
 }
 
-static void main_count_skip(struct driver *d, const char *why)
+/* The row enumerated case `index` belongs to. */
+static unsigned main_enum_family(uint64_t index)
+{
+    for (unsigned f = 0; f < diff_family_count; f++) {
+        uint64_t n = (uint64_t)diff_families[f].variants * diff_families[f].n_flagsets;
+        if (index < n)
+            return f;
+        index -= n;
+    }
+    return 31;
+}
+
+static void main_count_skip(struct driver *d, const char *family, const char *why)
 {
     char key[96];
-    snprintf(key, sizeof key, "%.95s", why);
+    snprintf(key, sizeof key, "%.23s: %.70s", family, why);
     char *num = strstr(key, "0x");
     if (num)
         *num = '\0';
@@ -299,7 +319,7 @@ static void main_count(struct driver *d, const struct diff_case *c, enum diff_ve
                        const char *why)
 {
     if (k == DIFF_SKIP)
-        main_count_skip(d, why);
+        main_count_skip(d, c->family, why);
     struct tally *t[2] = { &d->total, main_fam_tally(d, c) };
     for (unsigned i = 0; i < 2; i++) {
         if (k == DIFF_PASS)
@@ -318,8 +338,14 @@ static void main_batch(struct driver *d, enum diff_mode mode, uint64_t first, un
     for (unsigned i = 0; i < n; i++) {
         struct diff_case *c = &d->cases[m];
         if (!diff_gen_case(&d->gen, mode, d->opt.seed, first + i, c) ||
-            !diff_case_assemble(c, &d->codes[m]))
-            continue; /* nothing generated (e.g. every item dropped) */
+            !diff_case_assemble(c, &d->codes[m])) {
+            /* nothing generated (e.g. every item dropped); an enumerated
+             * case of a family that is not excluded must always build */
+            unsigned f = main_enum_family(first + i);
+            if (mode == DIFF_MODE_ENUM && f < diff_family_count && !(d->gen.exclude & 1u << f))
+                d->not_generated[f]++;
+            continue;
+        }
         m++;
     }
     if (m == 0)
@@ -350,7 +376,8 @@ static void main_run_range(struct driver *d, enum diff_mode mode, uint64_t first
         if (time(NULL) - last >= 30) {
             last = time(NULL);
             fprintf(stderr, "btv-difftest: %s %" PRIu64 "/%" PRIu64 " cases, %" PRIu64 " failed\n",
-                    mode == DIFF_MODE_ENUM ? "enumerated" : "random", i + n, count, d->total.failed);
+                    mode == DIFF_MODE_ENUM ? "enumerated" : mode == DIFF_MODE_RANDOM ? "random" : "sysrandom",
+                    i + n, count, d->total.failed);
         }
     }
 }
@@ -360,8 +387,8 @@ static void main_run_range(struct driver *d, enum diff_mode mode, uint64_t first
 static void main_usage(FILE *out)
 {
     fprintf(out,
-            "usage: btv-difftest [--ci] [--enum] [--family NAME] [--random N] [--seed S]\n"
-            "                    [--case enum:I|random:I [-v]] [--against btvisor|native|perturbed|unicorn]\n"
+            "usage: btv-difftest [--ci] [--enum] [--family NAME] [--random N] [--sysrandom N] [--seed S]\n"
+            "                    [--case enum:I|random:I|sysrandom:I [-v]] [--against btvisor|native|perturbed|unicorn]\n"
             "                    [--reference auto|native|unicorn] [--max-skip-percent P]\n"
             "                    [--exclude FAMILY]... [--runner PATH] [--max-reports K] [--no-shrink]\n"
             "                    [--list]\n");
@@ -388,6 +415,8 @@ static bool main_parse_case(struct options *o, const char *s)
         o->one_mode = DIFF_MODE_ENUM;
     else if (strncmp(s, "random:", 7) == 0)
         o->one_mode = DIFF_MODE_RANDOM;
+    else if (strncmp(s, "sysrandom:", 10) == 0)
+        o->one_mode = DIFF_MODE_SYSRANDOM;
     else
         return false;
     o->one_index = strtoull(colon + 1, NULL, 0);
@@ -407,7 +436,7 @@ static int main_parse(struct options *o, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = true;
-        if (!strcmp(a, "--ci")) { o->run_enum = true; o->n_random = 12000; o->max_skip_pct = 10; takes = false; }
+        if (!strcmp(a, "--ci")) { o->run_enum = true; o->n_random = 12000; o->n_sysrandom = 3000; o->max_skip_pct = 10; takes = false; }
         else if (!strcmp(a, "--enum")) { o->run_enum = true; takes = false; }
         else if (!strcmp(a, "--no-shrink")) { o->shrink = false; takes = false; }
         else if (!strcmp(a, "-v")) { o->verbose = true; takes = false; }
@@ -416,6 +445,7 @@ static int main_parse(struct options *o, int argc, char **argv)
         else if (!val) { main_usage(stderr); return -1; }
         else if (!strcmp(a, "--seed")) o->seed = strtoull(val, NULL, 0);
         else if (!strcmp(a, "--random")) o->n_random = strtoull(val, NULL, 0);
+        else if (!strcmp(a, "--sysrandom")) o->n_sysrandom = strtoull(val, NULL, 0);
         else if (!strcmp(a, "--family")) { o->family = val; o->run_enum = true; }
         else if (!strcmp(a, "--exclude") && o->n_exclude < 8) o->exclude[o->n_exclude++] = val;
         else if (!strcmp(a, "--max-skip-percent")) o->max_skip_pct = (unsigned)strtoul(val, NULL, 0);
@@ -436,7 +466,7 @@ static int main_parse(struct options *o, int argc, char **argv)
         } else { main_usage(stderr); return -1; }
         i += takes;
     }
-    if (!o->one && !o->run_enum && !o->n_random) {
+    if (!o->one && !o->run_enum && !o->n_random && !o->n_sysrandom) {
         main_usage(stderr);
         return -1;
     }
@@ -476,7 +506,7 @@ static void main_summary(struct driver *d)
         if (!t->passed && !t->failed && !t->skipped)
             continue;
         printf("  %-10s %8" PRIu64 " passed %6" PRIu64 " failed %6" PRIu64 " skipped\n",
-               f < diff_family_count ? diff_families[f].name : "random", t->passed, t->failed,
+               f < diff_family_count ? diff_families[f].name : f == 30 ? "sysrandom" : "random", t->passed, t->failed,
                t->skipped);
     }
     for (unsigned i = 0; i < MAIN_SKIP_REASONS && d->skips[i].n; i++)
@@ -515,6 +545,19 @@ int main(int argc, char **argv)
     enum diff_peer_kind ref, other;
     if (main_choose_peers(&d->opt, &ref, &other) < 0)
         return DIFF_EXIT_SKIPPED;
+    if (ref == DIFF_PEER_NATIVE || other == DIFF_PEER_NATIVE) {
+        /* The native runner is a user process: it runs no system case. */
+        bool any = false;
+        for (unsigned f = 0; f < diff_family_count; f++)
+            if (diff_families[f].sys && !(d->gen.exclude & 1u << f)) {
+                diff_gen_exclude(&d->gen, diff_families[f].name);
+                any = true;
+            }
+        if (any || d->opt.n_sysrandom)
+            printf("btv-difftest: system families and sysrandom skipped: the native reference runs only "
+                   "ring-3 data cases (use --reference unicorn)\n");
+        d->opt.n_sysrandom = 0;
+    }
     d->names[0] = diff_peer_name(ref);
     d->names[1] = d->opt.against == AGAINST_PERTURBED ? "perturbed" : diff_peer_name(other);
     d->other.verbose = d->opt.verbose;
@@ -532,6 +575,8 @@ int main(int argc, char **argv)
             main_run_range(d, DIFF_MODE_ENUM, 0, diff_gen_enum_count());
         if (d->opt.n_random)
             main_run_range(d, DIFF_MODE_RANDOM, 0, d->opt.n_random);
+        if (d->opt.n_sysrandom)
+            main_run_range(d, DIFF_MODE_SYSRANDOM, 0, d->opt.n_sysrandom);
     }
     diff_peer_stop(&d->native);
     diff_peer_stop(&d->other);
@@ -541,6 +586,16 @@ int main(int argc, char **argv)
                "cannot pass\n", d->total.skipped);
         return 1;
     }
+    bool short_family = false;
+    for (unsigned f = 0; f < diff_family_count; f++) {
+        if (d->not_generated[f] == 0)
+            continue;
+        printf("btv-difftest: FAIL: family %s built %" PRIu64 " fewer enumerated cases than it has\n",
+               diff_families[f].name, d->not_generated[f]);
+        short_family = true;
+    }
+    if (short_family)
+        return 1;
     uint64_t all = d->total.passed + d->total.failed + d->total.skipped;
     if (d->opt.max_skip_pct && d->total.skipped * 100 > all * d->opt.max_skip_pct) {
         printf("btv-difftest: FAIL: %" PRIu64 " of %" PRIu64 " cases skipped, more than %u%%: the tier "

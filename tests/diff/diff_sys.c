@@ -47,16 +47,22 @@ static void sys_gate(uint8_t *sys, uint32_t at, unsigned sel, uint32_t off, unsi
                                (type & 0xf) << 8);
 }
 
+/* The flat code segments and the TSS's stack segments start with the
+ * accessed bit set (type | 1), as an OS's tables often do: QEMU (Unicorn)
+ * never sets it on CS loads and stack-switch SS loads (diff_known.c), so
+ * with it clear every system case would differ in the prologue's far jmp.
+ * The other descriptors start with it clear, and data-segment loads set it
+ * on both sides (compared). */
 static void sys_gdt(uint8_t *sys)
 {
     const uint32_t G = DIFF_SYS_GDT, flat = 0xfffff;
-    sys_seg(sys, G, SYS_SEL_KCODE, 0, flat, 0xa, 0, true, true, true);
-    sys_seg(sys, G, SYS_SEL_KDATA, 0, flat, 0x2, 0, true, true, true);
-    sys_seg(sys, G, SYS_SEL_R1CODE, 0, flat, 0xa, 1, true, true, true);
-    sys_seg(sys, G, SYS_SEL_R1DATA, 0, flat, 0x2, 1, true, true, true);
-    sys_seg(sys, G, SYS_SEL_R2CODE, 0, flat, 0xa, 2, true, true, true);
-    sys_seg(sys, G, SYS_SEL_R2DATA, 0, flat, 0x2, 2, true, true, true);
-    sys_seg(sys, G, SYS_SEL_UCODE, 0, flat, 0xa, 3, true, true, true);
+    sys_seg(sys, G, SYS_SEL_KCODE, 0, flat, 0xb, 0, true, true, true);
+    sys_seg(sys, G, SYS_SEL_KDATA, 0, flat, 0x3, 0, true, true, true);
+    sys_seg(sys, G, SYS_SEL_R1CODE, 0, flat, 0xb, 1, true, true, true);
+    sys_seg(sys, G, SYS_SEL_R1DATA, 0, flat, 0x3, 1, true, true, true);
+    sys_seg(sys, G, SYS_SEL_R2CODE, 0, flat, 0xb, 2, true, true, true);
+    sys_seg(sys, G, SYS_SEL_R2DATA, 0, flat, 0x3, 2, true, true, true);
+    sys_seg(sys, G, SYS_SEL_UCODE, 0, flat, 0xb, 3, true, true, true);
     sys_seg(sys, G, SYS_SEL_UDATA, 0, flat, 0x2, 3, true, true, true);
     sys_sysdesc(sys, SYS_SEL_TSS, DIFF_SYS_TSS, 0x67, 0x9);
     sys_sysdesc(sys, SYS_SEL_LDT, DIFF_SYS_LDT, SYS_LDT_LIMIT, 0x2);
