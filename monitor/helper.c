@@ -46,7 +46,7 @@ struct helper_ret helper_dispatch(struct vcpu *v, uint32_t info, uint64_t r13, u
     uint64_t addend = 0;
     struct soft_miss *m = &v->soft_miss;
     enum softmmu_outcome o = softmmu_translate(v, la, size, write, user, &addend, &m->pa, &m->ev);
-    if (o == SOFTMMU_OK)
+    if (o == SOFTMMU_OK && !helper_host_event_waits(v))
         return (struct helper_ret){ .target = ret, .r12 = addend };
     m->outcome = (uint8_t)o;
     m->write = write;

@@ -227,5 +227,12 @@ struct helper_ret helper_string(struct vcpu *v, uint32_t info, uint64_t ret)
             return helper_leave(v, ret, (info >> HELPER_STR_LEN_SHIFT) & 15);
         }
     }
+    /* A host signal that arrived while this helper ran found no translated
+     * code to detach (signals.c), so a block looping on a string instruction
+     * would never see it: leave now, the instruction done. */
+    if (helper_host_event_waits(v)) {
+        v->soft_miss.outcome = SOFTMMU_OK;
+        return helper_leave(v, ret, (info >> HELPER_STR_LEN_SHIFT) & 15);
+    }
     return (struct helper_ret){ .target = ret, .r12 = 0 };
 }
