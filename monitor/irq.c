@@ -76,6 +76,17 @@ static void irq_arm(struct vm *vm, uint64_t deadline_ns)
     vm->irq.armed_ns = deadline_ns;
 }
 
+void irq_retry_soon(struct vm *vm)
+{
+    if (!vm->irq.timer_valid)
+        return;
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_nsec = 1000000; /* 1 ms from now (relative) */
+    timer_settime(vm->irq.timer, 0, &its, NULL); /* async-signal-safe */
+    vm->irq.armed_ns = 0; /* "already fired": the next irq_update re-arms for the real deadline */
+}
+
 void irq_update(struct vm *vm)
 {
     uint64_t now = vm->board.clock_ns(vm);

@@ -36,6 +36,7 @@
 
 #include "bt/bt.h"
 #include "monitor/confine.h"
+#include "monitor/irq.h"
 #include "monitor/vm.h"
 #include "tcache/tcache.h"
 
@@ -178,14 +179,24 @@ void signals_handle(int signo, siginfo_t *si, void *ucv, const uint16_t *sels)
             struct tblock *tb = tc_find_block(v->vm->tc, (uintptr_t)g[REG_RIP]);
             if (tb)
                 tc_detach_block(v->vm->tc, tb);
+            else
+                irq_retry_soon(v->vm); /* a stub: the block it enters is not known */
             tc_ibl_suspend(v->vm->tc, v);
             return;
         }
         signals_from_translated(v, signo, si, uc);
         return;
     }
-    if (signo == SIGALRM)
-        return; /* in the monitor: the run loop looks at timer_pending */
+    if (signo == SIGALRM) {
+        /* In the monitor: the run loop looks at timer_pending at its next
+         * boundary, unless it already did and is entering a block (a lost
+         * wake-up: a guest spinning on a flag the interrupt sets never
+         * leaves it), so the timer comes again.  A halted vCPU's ppoll
+         * returns on the signal itself. */
+        if (v && !v->halted)
+            irq_retry_soon(v->vm);
+        return;
+    }
     signals_internal_error(signo, uc, si);
 }
 
