@@ -9,6 +9,9 @@
  * its signal stops the guest soon — in user code at once, in translated
  * code at the end of the current block (signals.c detaches the block's
  * exits) — and the run loop then calls irq_update() and irq_deliver().
+ * A signal that lands outside any block (the monitor, a helper, a stub)
+ * cannot detach the block about to run, so it re-arms the timer for 1 ms
+ * later (irq_retry_soon) instead of being lost.
  *
  * Interrupts are taken only at block boundaries, with IF set and outside the
  * one-instruction shadow of sti and mov ss (SDM Vol. 3A §6.8.3).  Translated
