@@ -3,9 +3,10 @@
 #
 # The Linux guest benchmark: bench/linux/lxbench.c (compute loop, ALU
 # chain, getppid, fork+exit+wait, page faults, pipe ping-pong, fork+exec,
-# memcpy) built with gcc -m32 -static, run LXB_ROUNDS times (default 3) as
-# a native 32-bit host
-# process, then LXB_ROUNDS times inside Debian's i386 Linux on btvisor and,
+# memcpy) built with gcc -m32 -static for the guests and with gcc -static for
+# this host (x86-64: hosts without compatibility mode cannot run the i386
+# build), the x86-64 build run LXB_ROUNDS times (default 3) as the native
+# reference, then LXB_ROUNDS times inside Debian's i386 Linux on btvisor and,
 # with the same bzImage and initramfs, on qemu-system-i386 -accel tcg.  Each
 # lxbench run reports per measure the median of LXB_RUNS runs (default 5);
 # the table shows per machine the median over the rounds with the spread
@@ -55,6 +56,11 @@ rm -f "$res"/*
 lxbench=$outdir/bin/lxbench
 if ! gcc -m32 -static -O2 -Wall -Wextra -o "$lxbench" "$here/linux/lxbench.c"; then
   echo "run_linux: gcc -m32 -static failed (gcc-multilib installed?)" >&2
+  exit 1
+fi
+lxbench_native=$outdir/bin/lxbench-x86_64
+if ! gcc -static -O2 -Wall -Wextra -o "$lxbench_native" "$here/linux/lxbench.c"; then
+  echo "run_linux: gcc -static failed for the native x86-64 reference" >&2
   exit 1
 fi
 
@@ -111,10 +117,10 @@ run_vmm() {
   echo "${PIPESTATUS[0]}" >"$res/$name.status"
 }
 
-# run_native R: lxbench's round R as a host process, stamped like the guests.
+# run_native R: lxbench's round R as an x86-64 host process, stamped like the guests.
 run_native() {
   local t0=$EPOCHREALTIME
-  timeout "$timeout_s" "$lxbench" -n "$runs" 2>&1 | stamp "$t0" >"$res/native.$1.out"
+  timeout "$timeout_s" "$lxbench_native" -n "$runs" 2>&1 | stamp "$t0" >"$res/native.$1.out"
 }
 
 # The native rounds are spread around the two boots (round 1 before btvisor,
