@@ -22,19 +22,6 @@
 
 #include "monitor/x86.h"
 
-/* SF, ZF and PF of a result of `bytes` width. */
-static uint32_t alu_szp(uint32_t r, unsigned bytes)
-{
-    uint32_t f = 0;
-    if (r == 0)
-        f |= EFLAGS_ZF;
-    if (r & alu_sign(bytes))
-        f |= EFLAGS_SF;
-    if (!__builtin_parity(r & 0xff))
-        f |= EFLAGS_PF;
-    return f;
-}
-
 /* a + b + carry with all six arithmetic flags. */
 static struct alu_out alu_add(uint32_t a, uint32_t b, uint32_t carry, unsigned bytes)
 {

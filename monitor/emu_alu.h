@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "monitor/x86.h"
+
 enum alu_op {
     ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, /* the /0../7 order of 80-83 */
     ALU_TEST,
@@ -38,3 +40,17 @@ bool alu_cond(uint32_t eflags, unsigned cc);
 /* All-ones of `bytes` (1, 2, 4) bytes, and its sign bit. */
 static inline uint32_t alu_mask(unsigned bytes) { return bytes >= 4 ? 0xffffffffu : (1u << (8 * bytes)) - 1; }
 static inline uint32_t alu_sign(unsigned bytes) { return 1u << (8 * bytes - 1); }
+
+/* SF, ZF and PF of a result of `bytes` width (PF: the low byte's parity);
+ * bits above the width are ignored. */
+static inline uint32_t alu_szp(uint32_t r, unsigned bytes)
+{
+    uint32_t f = 0;
+    if ((r & alu_mask(bytes)) == 0)
+        f |= EFLAGS_ZF;
+    if (r & alu_sign(bytes))
+        f |= EFLAGS_SF;
+    if (!__builtin_parity(r & 0xffu))
+        f |= EFLAGS_PF;
+    return f;
+}

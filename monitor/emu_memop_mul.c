@@ -44,19 +44,6 @@ enum emu_status memop_imul(struct vcpu *v, const struct decoded_insn *d, struct 
     return emu_next(v, d);
 }
 
-/* SF, ZF and PF of a result of n bytes (PF: the low byte's parity). */
-static uint32_t memop_szp(uint32_t r, unsigned n)
-{
-    uint32_t f = 0;
-    if (r & alu_sign(n))
-        f |= EFLAGS_SF;
-    if ((r & alu_mask(n)) == 0)
-        f |= EFLAGS_ZF;
-    if (!__builtin_parity(r & 0xffu))
-        f |= EFLAGS_PF;
-    return f;
-}
-
 /* shld/shrd r/m, r, imm8|cl (SDM Vol. 2B SHLD/SHRD): the destination shifted
  * with bits of the source filling in; the count is taken modulo 32 and a
  * zero count changes nothing, flags included.  CF is the last bit shifted
@@ -90,7 +77,7 @@ enum emu_status memop_shift_double(struct vcpu *v, const struct decoded_insn *d,
     uint32_t res = (uint32_t)r & alu_mask(n);
     if (!memop_put(v, d, dst, n, res, ev))
         return EMU_EVENT;
-    uint32_t f = memop_szp(res, n) | (cf ? EFLAGS_CF : 0);
+    uint32_t f = alu_szp(res, n) | (cf ? EFLAGS_CF : 0);
     if (((res ^ (uint32_t)a) & alu_sign(n)) != 0)
         f |= EFLAGS_OF;
     emu_set_flags(v, EFLAGS_CF | EFLAGS_OF | EFLAGS_SF | EFLAGS_ZF | EFLAGS_PF, f);

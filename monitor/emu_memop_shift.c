@@ -23,19 +23,6 @@ struct shift_out {
     uint32_t res, flags, mask;
 };
 
-/* SF, ZF and PF of a result of n bytes. */
-static uint32_t shift_szp(uint32_t r, unsigned n)
-{
-    uint32_t f = 0;
-    if (r & alu_sign(n))
-        f |= EFLAGS_SF;
-    if ((r & alu_mask(n)) == 0)
-        f |= EFLAGS_ZF;
-    if (!__builtin_parity(r & 0xffu))
-        f |= EFLAGS_PF;
-    return f;
-}
-
 static struct shift_out shift_plain(ZydisMnemonic m, uint32_t a, unsigned c, unsigned n)
 {
     unsigned bits = 8 * n;
@@ -56,7 +43,7 @@ static struct shift_out shift_plain(ZydisMnemonic m, uint32_t a, unsigned c, uns
         cf = ((s >> (c > bits ? bits - 1 : c - 1)) & 1) != 0;
         of = false;
     }
-    uint32_t f = shift_szp((uint32_t)r, n) | (cf ? EFLAGS_CF : 0) | (of ? EFLAGS_OF : 0);
+    uint32_t f = alu_szp((uint32_t)r, n) | (cf ? EFLAGS_CF : 0) | (of ? EFLAGS_OF : 0);
     return (struct shift_out){ (uint32_t)r, f, EFLAGS_CF | EFLAGS_OF | EFLAGS_SF | EFLAGS_ZF | EFLAGS_PF };
 }
 
