@@ -47,17 +47,6 @@ static void fam_value(struct diff_gen *g, unsigned reg, unsigned sz, uint32_t pi
     gen_setreg(g, sz == 0 ? reg & 3 : reg, v, false);
 }
 
-/* Store a known value to memory before the main instruction. */
-static void fam_store32(struct diff_gen *g, const struct diff_mem *m, int32_t extra, uint32_t v)
-{
-    struct diff_mem mm = *m;
-    mm.disp += extra;
-    struct diff_ins x = { .n = 0 };
-    di_bytes(&x, 1, 0xc7);
-    di_modrm_mem(&x, 0, &mm);
-    di_u32(&x, v);
-    gen_insn(g, &x, 0, 0);
-}
 
 static void fam_emit(struct diff_gen *g, const struct diff_ins *x) { gen_insn(g, x, 0, 0); }
 
@@ -302,7 +291,7 @@ static void fam_muldiv(struct diff_gen *g, uint32_t k)
     unsigned r = 0;
     if (mem) {
         gen_mem(g, &m, 4, 1);
-        fam_store32(g, &m, 0, divisor);
+        gen_store32(g, &m, 0, divisor);
     } else {
         r = fam_reg(g, sz);
         gen_setreg(g, sz == 0 ? r & 3 : r, (sz == 0 && r >= 4) ? divisor << 8 : divisor, true);
@@ -387,7 +376,7 @@ static void fam_bitscan(struct diff_gen *g, uint32_t k)
     if (mem) {
         gen_mem(g, &m, 4, 1);
         if (pick == 0)
-            fam_store32(g, &m, 0, 0);
+            gen_store32(g, &m, 0, 0);
     }
     fam_osize(&x, sz);
     di_bytes(&x, 2, 0x0f, 0xbc + rev);
@@ -704,8 +693,8 @@ static void fam_misc(struct diff_gen *g, uint32_t k)
         unsigned r = gen_reg(g);
         gen_mem(g, &m, 8, 4);
         int32_t lo = (int32_t)gen_rand(g) / 2, v = lo + (int32_t)(gen_rand(g) % 100);
-        fam_store32(g, &m, 0, (uint32_t)lo);
-        fam_store32(g, &m, 4, (uint32_t)(lo + 50));
+        gen_store32(g, &m, 0, (uint32_t)lo);
+        gen_store32(g, &m, 4, (uint32_t)(lo + 50));
         gen_setreg(g, r, (uint32_t)(f == 18 ? lo + 10 : v), true);
         di_bytes(&x, 1, 0x62);
         di_modrm_mem(&x, r, &m);
@@ -748,7 +737,7 @@ static void fam_xchg(struct diff_gen *g, uint32_t k)
     if (mem) {
         gen_mem(g, &m, 4, 1);
         uint32_t v = gen_value(g, pick);
-        fam_store32(g, &m, 0, v);
+        gen_store32(g, &m, 0, v);
         if (op == 1 && (pick & 1))
             gen_setreg(g, GPR_EAX, v, true); /* cmpxchg: equal */
     } else {
@@ -778,8 +767,8 @@ static void fam_cmpxchg8b(struct diff_gen *g, uint32_t k)
     g->busy |= 0x0f; /* EAX ECX EDX EBX */
     uint32_t lo = gen_rand(g), hi = gen_value(g, k);
     gen_mem(g, &m, 8, 1);
-    fam_store32(g, &m, 0, lo);
-    fam_store32(g, &m, 4, hi);
+    gen_store32(g, &m, 0, lo);
+    gen_store32(g, &m, 4, hi);
     gen_setreg(g, GPR_EAX, (k & 1) ? lo : lo ^ 1, true);
     gen_setreg(g, GPR_EDX, (k & 2) ? hi : gen_rand(g), true);
     gen_setreg(g, GPR_ECX, gen_rand(g), false);

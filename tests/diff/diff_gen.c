@@ -570,3 +570,14 @@ void diff_case_pattern(const struct diff_case *c, uint8_t *mem)
     }
     diff_sys_image(c->env, mem + DIFF_DATA_SIZE);
 }
+
+void gen_store32(struct diff_gen *g, const struct diff_mem *m, int32_t extra, uint32_t v)
+{
+    struct diff_mem mm = *m;
+    mm.disp += extra;
+    struct diff_ins x = { .n = 0 };
+    di_bytes(&x, 1, 0xc7);
+    di_modrm_mem(&x, 0, &mm);
+    di_u32(&x, v);
+    gen_insn(g, &x, 0, 0);
+}

@@ -103,6 +103,8 @@ void di_modrm_mem(struct diff_ins *x, unsigned reg, const struct diff_mem *m);
 
 /* Append x to the current item. */
 void gen_insn(struct diff_gen *g, const struct diff_ins *x, uint8_t flags, int16_t count);
+/* mov dword [m + extra], v: store a known value before the main instruction. */
+void gen_store32(struct diff_gen *g, const struct diff_mem *m, int32_t extra, uint32_t v);
 /* Give register `reg` the value `v` before the item's main instruction:
  * always when `force`, otherwise only sometimes in random sequences (the
  * register then keeps what earlier items left). */

@@ -27,17 +27,6 @@ static void sf_push_imm(struct diff_gen *g, uint32_t v)
     sf_emit(g, &x);
 }
 
-/* mov dword [m + extra], v */
-static void sf_store32(struct diff_gen *g, const struct diff_mem *m, int32_t extra, uint32_t v)
-{
-    struct diff_mem mm = *m;
-    mm.disp += extra;
-    struct diff_ins x = { .n = 0 };
-    di_bytes(&x, 1, 0xc7);
-    di_modrm_mem(&x, 0, &mm);
-    di_u32(&x, v);
-    sf_emit(g, &x);
-}
 
 /* The flat code selector of each CPL (diff_sys.h). */
 static const uint16_t sf_code_sel[4] = { SYS_SEL_KCODE, SYS_SEL_R1CODE | 1, SYS_SEL_R2CODE | 2,
@@ -95,7 +84,7 @@ static void sf_load_seg(struct diff_gen *g, unsigned f, unsigned sreg, uint16_t 
         break;
     case 1:
         gen_mem(g, &m, 4, 1);
-        sf_store32(g, &m, 0, 0x55aa0000u | sel);
+        gen_store32(g, &m, 0, 0x55aa0000u | sel);
         di_bytes(&x, 1, 0x8e);
         di_modrm_mem(&x, sreg, &m);
         break;
@@ -109,8 +98,8 @@ static void sf_load_seg(struct diff_gen *g, unsigned f, unsigned sreg, uint16_t 
         r = sreg == 2 ? GPR_ESP : gen_reg(g);
         if (sreg == 2)
             gen_setreg(g, GPR_ESP, DIFF_STACK_TOP - 0x40, true);
-        sf_store32(g, &m, 0, sreg == 2 ? DIFF_STACK_TOP - 0x40 : gen_rand(g));
-        sf_store32(g, &m, 4, 0x33330000u | sel);
+        gen_store32(g, &m, 0, sreg == 2 ? DIFF_STACK_TOP - 0x40 : gen_rand(g));
+        gen_store32(g, &m, 4, 0x33330000u | sel);
         if (lxs_op[sreg][1])
             di_bytes(&x, 2, lxs_op[sreg][0], lxs_op[sreg][1]);
         else
@@ -160,7 +149,7 @@ void sysfam_desc(struct diff_gen *g, uint32_t k)
     gen_setreg(g, dst, gen_value(g, gen_rand(g)), true);
     if (op == 6) {
         gen_mem(g, &m, 4, 1);
-        sf_store32(g, &m, 0, 0x12340000u | sel);
+        gen_store32(g, &m, 0, 0x12340000u | sel);
         di_bytes(&x, 3, 0x66, 0x0f, 0x02); /* lar r16, m16: no undefined bits */
         di_modrm_mem(&x, dst, &m);
         sf_emit(g, &x);
@@ -325,8 +314,8 @@ void sysfam_far(struct diff_gen *g, uint32_t k)
     case 9: sf_far_ptr(&x, 0x9a, DIFF_SYS_STUB, SYS_SEL_CONF); break;
     case 10: case 11: /* call far [m] through the call gate; jmp far [m] to the same level */
         gen_mem(g, &m, 8, 1);
-        sf_store32(g, &m, 0, f == 10 ? 0 : DIFF_SYS_STUB);
-        sf_store32(g, &m, 4, f == 10 ? SYS_SEL_CGATE | 3 : same);
+        gen_store32(g, &m, 0, f == 10 ? 0 : DIFF_SYS_STUB);
+        gen_store32(g, &m, 4, f == 10 ? SYS_SEL_CGATE | 3 : same);
         di_bytes(&x, 1, 0xff);
         di_modrm_mem(&x, f == 10 ? 3 : 5, &m);
         break;
