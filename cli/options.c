@@ -371,7 +371,7 @@ static const struct option_def options_table[] = {
       "isa-debug-exit[,iobase=0xf4,iosize=1|2|4] (always present), pc-testdev, pci-testdev; help lists them" },
     { "-smp", "1", false, opt_qemu_smp, "number of CPUs: btvisor emulates one" },
     { "-cpu", "MODEL[,...]", false, opt_qemu_cpu,
-      "qemu32, qemu64, pentium3, max, ...: names for btvisor's one CPU model; properties ignored" },
+      "qemu32, qemu64, pentium3, ...: the P6-class default; max: + rdtscp, rdpid, umip, smep, smap; +FEAT/-FEAT" },
     { "-machine", "pc[,accel=tcg]", false, opt_qemu_machine, "the PC; btvisor is its own accelerator" },
     { "-nodefaults", NULL, false, opt_qemu_ignored, "accepted for QEMU compatibility (no default devices to drop)" },
     { "-vnc", "none", false, opt_qemu_ignored, "accepted for QEMU compatibility (there is no display)" },

@@ -14,10 +14,13 @@
  *   - values btvisor cannot honour (-smp 2, -cpu host, -machine accel=kvm,
  *     an unknown device) get one line naming the value, and status 2.
  *
- * Feature properties of -cpu ("+umip", "-x2apic", "vendor=...") are
- * accepted and do not change the CPU: btvisor's CPUID advertises exactly
- * what btvisor implements (monitor/cpuid.c), as QEMU TCG does for
- * features it lacks.
+ * -cpu names a model of monitor/cpu_model.c: "max" has every optional
+ * feature btvisor implements (rdtscp, rdpid, umip, smep, smap), the QEMU
+ * names of older CPUs have none.  Feature properties ("+umip", "smap=off")
+ * add or remove those features; the others ("-x2apic", "vendor=...") are
+ * accepted and change nothing: btvisor's CPUID advertises only what
+ * btvisor implements (monitor/cpuid.c), as QEMU TCG does for features it
+ * lacks.
  *
  *   btvisor -nodefaults -device pc-testdev -machine accel=tcg -smp 1 -cpu qemu64,+umip -kernel t.flat
  */
@@ -25,6 +28,7 @@
 #include <string.h>
 
 #include "cli/options_priv.h"
+#include "monitor/cpu_model.h"
 
 /* One "key=value" property of -device isa-debug-exit. */
 static int opt_debugexit_prop(struct options_ctx *c, const char *prop)
@@ -131,24 +135,48 @@ int opt_qemu_smp(struct options_ctx *c, const char *v)
     return 0;
 }
 
-/* The -cpu models accepted: all name the CPU of monitor/cpuid.c. */
-static const char *const cpu_models[] = {
-    "qemu32", "qemu64", "kvm32", "kvm64", "486", "pentium", "pentium2", "pentium3",
-    "coreduo", "n270", "athlon", "base", "max", "btvisor",
-};
+/* One property of -cpu: "+feat", "-feat", "feat=on|off" name a feature;
+ * those btvisor implements (monitor/cpu_model.h) change the model, any
+ * other is accepted and changes nothing, as QEMU TCG does with features
+ * it lacks ("vendor=...", "+x2apic", "host-phys-bits"). */
+static void opt_cpu_prop(uint32_t *features, const char *p)
+{
+    bool on = true;
+    size_t n = strcspn(p, "=");
+    if (*p == '+' || *p == '-') {
+        on = *p == '+';
+        p++;
+        n = strlen(p);
+    } else if (p[n] == '=') {
+        const char *val = p + n + 1;
+        if (strcmp(val, "off") == 0 || strcmp(val, "false") == 0)
+            on = false;
+        else if (strcmp(val, "on") != 0 && strcmp(val, "true") != 0)
+            return; /* a value property ("vendor=..."): nothing to do */
+    }
+    uint32_t f = cpu_feature_find(p, n);
+    *features = on ? *features | f : *features & ~f;
+}
 
 int opt_qemu_cpu(struct options_ctx *c, const char *v)
 {
     size_t n = strcspn(v, ",");
     if (n == 4 && strncmp(v, "host", 4) == 0)
         return options_fail(c, "%s '%s': CPU model 'host' needs KVM; btvisor's CPU is its own", c->opt, v);
-    for (size_t i = 0; i < sizeof cpu_models / sizeof cpu_models[0]; i++)
-        if (strlen(cpu_models[i]) == n && strncmp(v, cpu_models[i], n) == 0) {
-            c->cfg->cpu_model = cpu_models[i];
-            return 0;
-        }
-    return options_fail(c, "%s '%.*s': unknown CPU model (qemu32, qemu64, pentium3, max, ...)", c->opt,
-                        (int)n, v);
+    const struct cpu_model *m = cpu_model_find(v, n);
+    if (!m)
+        return options_fail(c, "%s '%.*s': unknown CPU model (qemu32, qemu64, pentium3, max, ...)", c->opt,
+                            (int)n, v);
+    char buf[256];
+    if (strlen(v) >= sizeof buf)
+        return options_fail(c, "%s '%s': too long", c->opt, v);
+    strcpy(buf, v + n);
+    uint32_t features = m->features;
+    for (char *save, *p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save))
+        opt_cpu_prop(&features, p);
+    c->cfg->cpu_model = m->name;
+    c->cfg->cpu_features = features;
+    return 0;
 }
 
 /* -machine [type=]pc[,accel=tcg][,pit=on|off...]: the only board is the PC. */

@@ -10,7 +10,10 @@
  * (sysenter is not virtualized yet), PAE and MTRR (no paging
  * model for them), MCE/MCA, and anything 64-bit (NX, LM, SYSCALL).  SSE3 is
  * offered only when the host has it, since guest user code runs on the
- * host CPU.  Every leaf is one row of cpuid_leaves[]; a leaf beyond the
+ * host CPU.  A -cpu model with optional features (monitor/cpu_model.h:
+ * "max") adds their bits: leaf 7 (SMEP, SMAP, UMIP, RDPID; the maximum
+ * basic leaf becomes 7) and 80000001h (RDTSCP).  Every leaf is one row of
+ * cpuid_leaves[]; a leaf beyond the
  * maximum returns the highest basic leaf, as Intel processors do (SDM
  * Vol. 2 CPUID, "If a value entered for CPUID.EAX is higher than the
  * maximum input value...").
@@ -22,6 +25,7 @@
 #include <string.h>
 
 #include "devices/lapic.h"
+#include "monitor/cpu_model.h"
 #include "monitor/emu_internal.h"
 #include "monitor/vm.h"
 
@@ -44,7 +48,18 @@
 #define CPUID_1_ECX_SSE3 (1u << 0)
 #define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 
+/* Leaf 7 subleaf 0 (SDM Vol. 2 CPUID, Table 3-8) and leaf 80000001h. */
+#define CPUID_7_EBX_SMEP (1u << 7)
+#define CPUID_7_EBX_SMAP (1u << 20)
+#define CPUID_7_ECX_UMIP (1u << 2)
+#define CPUID_7_ECX_RDPID (1u << 22)
+#define CPUID_80000001_EDX_RDTSCP (1u << 27)
+/* Features reported in leaf 7: a model with none of them keeps the P6's
+ * maximum basic leaf 2. */
+#define CPUID_7_FEATURES (CPU_FEAT_SMEP | CPU_FEAT_SMAP | CPU_FEAT_UMIP | CPU_FEAT_RDPID)
+
 #define CPUID_MAX_BASIC 2u
+#define CPUID_MAX_BASIC_7 7u
 #define CPUID_MAX_EXTENDED 0x80000004u
 /* Family 6, model 9, stepping 5 (EAX layout: stepping 3:0, model 7:4,
  * family 11:8). */
@@ -71,6 +86,15 @@ static const struct cpuid_leaf cpuid_leaves[] = {
       CPUID_1_ECX_SSE3, NULL },
     /* cache descriptors, one round: 2Ch L1D 32K, 30h L1I 32K, 7Dh L2 2M (all 64-byte lines) */
     { 2, { 0x00302c01u, 0, 0, 0x0000007du }, 0, NULL },
+    /* only reached when leaf 7 exists (a model with CPUID_7_FEATURES):
+     * no serial number (3), no deterministic cache leaf (4: type 0), no
+     * MONITOR (5), no thermal/power features (6); leaf 7's bits are the
+     * model's (cpuid_model_bits) */
+    { 3, { 0 }, 0, NULL },
+    { 4, { 0 }, 0, NULL },
+    { 5, { 0 }, 0, NULL },
+    { 6, { 0 }, 0, NULL },
+    { 7, { 0 }, 0, NULL },
     { 0x80000000u, { CPUID_MAX_EXTENDED, 0, 0, 0 }, 0, NULL },
     /* no NX, no LM, no SYSCALL, no LAHF in 64-bit mode */
     { 0x80000001u, { 0, 0, 0, 0 }, 0, NULL },
@@ -95,17 +119,40 @@ static uint32_t cpuid_host_ecx(void)
     return __get_cpuid(1, &a, &b, &c, &d) ? c : 0;
 }
 
+static uint32_t cpuid_max_basic(const struct vcpu *v)
+{
+    return v->vm && (v->vm->cpu_features & CPUID_7_FEATURES) ? CPUID_MAX_BASIC_7 : CPUID_MAX_BASIC;
+}
+
+/* The bits of the model's optional features (monitor/cpu_model.h). */
+static void cpuid_model_bits(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+    if (leaf == 0)
+        out[0] = cpuid_max_basic(v);
+    if (leaf == 7) {
+        if (subleaf != 0) /* subleaf 0's EAX = 0: no other subleaf (all zero) */
+            return;
+        out[1] |= (cpu_has(v, CPU_FEAT_SMEP) ? CPUID_7_EBX_SMEP : 0) | (cpu_has(v, CPU_FEAT_SMAP) ? CPUID_7_EBX_SMAP : 0);
+        out[2] |= (cpu_has(v, CPU_FEAT_UMIP) ? CPUID_7_ECX_UMIP : 0) | (cpu_has(v, CPU_FEAT_RDPID) ? CPUID_7_ECX_RDPID : 0);
+    }
+    if (leaf == 0x80000001u && cpu_has(v, CPU_FEAT_RDTSCP))
+        out[3] |= CPUID_80000001_EDX_RDTSCP;
+}
+
 void cpuid_query(const struct vcpu *v, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
 {
-    (void)subleaf; /* no leaf of this model has subleaves */
+    uint32_t max = cpuid_max_basic(v);
+    if (leaf < 0x80000000u ? leaf > max : leaf > CPUID_MAX_EXTENDED)
+        leaf = max;
     const struct cpuid_leaf *row = cpuid_find(leaf);
     if (!row)
-        row = cpuid_find(CPUID_MAX_BASIC);
+        row = cpuid_find(max);
     if (row->text) {
         memcpy(out, row->text, 16);
         return;
     }
     memcpy(out, row->reg, 16);
+    cpuid_model_bits(v, leaf, subleaf, out);
     if (row->host_ecx)
         out[2] |= row->host_ecx & cpuid_host_ecx();
     if (leaf == 1 && v->vm && lapic_hw_enabled(v->vm)) {

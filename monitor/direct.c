@@ -168,6 +168,10 @@ bool direct_possible(struct vcpu *v)
      * (a lazily switched FPU); on the host they would just run: translate. */
     if (v->cr0 & (CR0_TS | CR0_EM))
         return false;
+    /* With CR4.UMIP the guest expects #GP(0) from sgdt/sidt/sldt/smsw/str
+     * in user code; on the host they would run: translate. */
+    if (v->cr4 & CR4_UMIP)
+        return false;
     struct user_desc d[SREG_COUNT];
     bool used[SREG_COUNT];
     return direct_prepare(v, direct_user_top(v), d, used);

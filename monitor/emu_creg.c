@@ -14,15 +14,24 @@
  *   mov eax, dr5     with CR4.DE = 0 → reads DR7
  */
 #include "monitor/cpu.h"
+#include "monitor/cpu_model.h"
 #include "monitor/emu_internal.h"
 #include "shadowmm/shadow.h"
 #include "monitor/vm.h"
 
 /* CR4 bits btvisor implements; the others are reserved for this CPU model
  * because CPUID does not advertise their feature (VME/PVI, MCE, and all
- * later ones), so setting them is #GP(0) (SDM Vol. 2 MOV CR, §2.5). */
+ * later ones), so setting them is #GP(0) (SDM Vol. 2 MOV CR, §2.5).
+ * UMIP, SMEP and SMAP exist only in models that have them
+ * (monitor/cpu_model.h). */
 #define CR4_SUPPORTED (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | CR4_OSFXSR | \
                        CR4_OSXMMEXCPT)
+
+static uint32_t cr4_supported(const struct vcpu *v)
+{
+    return CR4_SUPPORTED | (cpu_has(v, CPU_FEAT_UMIP) ? CR4_UMIP : 0) |
+           (cpu_has(v, CPU_FEAT_SMEP) ? CR4_SMEP : 0) | (cpu_has(v, CPU_FEAT_SMAP) ? CR4_SMAP : 0);
+}
 
 /* DR6/DR7 bits that software can change; the others read as fixed values
  * (SDM Vol. 3B §17.2.3, §17.2.4, P6 family layout). */
@@ -66,7 +75,7 @@ static enum emu_status emu_write_cr(struct vcpu *v, const struct decoded_insn *d
         break;
     }
     default:
-        if (value & ~CR4_SUPPORTED)
+        if (value & ~cr4_supported(v))
             return emu_raise(ev, event_gp(0));
         if (value & CR4_PAE)
             return emu_paging_unsupported(v, d, "CR4.PAE");
@@ -148,6 +157,8 @@ enum emu_status emu_mov_dr(struct vcpu *v, const struct decoded_insn *d, struct 
  * CR0, as P6 and later store it), memory takes 16 bits (SDM Vol. 2 SMSW). */
 enum emu_status emu_smsw(struct vcpu *v, const struct decoded_insn *d, struct event *ev)
 {
+    if (emu_umip_refuses(v))
+        return emu_raise(ev, event_gp(0));
     if (!emu_write_operand(v, d, &d->op[0], v->cr0, ev))
         return EMU_EVENT;
     return emu_next(v, d);

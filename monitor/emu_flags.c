@@ -12,6 +12,7 @@
  *   popfd at CPL 3 with IOPL 0 → IF and IOPL silently keep their values.
  */
 #include "monitor/cpu.h"
+#include "monitor/cpu_model.h"
 #include "monitor/emu_internal.h"
 
 /* cli/sti: IOPL-sensitive (SDM Vol. 2 CLI/STI, protected mode, PVI = 0). */
@@ -20,6 +21,21 @@ enum emu_status emu_cli(struct vcpu *v, const struct decoded_insn *d, struct eve
     if (v->cpl > vcpu_iopl(v))
         return emu_raise(ev, event_gp(0));
     v->if_mask = 0;
+    return emu_next(v, d);
+}
+
+/* stac/clac set/clear EFLAGS.AC, which lifts SMAP for explicit supervisor
+ * accesses (shadowmm/walk.c).  #UD at CPL > 0 and without SMAP in the
+ * model (SDM Vol. 2 STAC/CLAC).  The soft MMU's supervisor TLB holds no
+ * user page while CR4.SMAP is set, so AC changes need no flush. */
+enum emu_status emu_stac_clac(struct vcpu *v, const struct decoded_insn *d, struct event *ev)
+{
+    if (!cpu_has(v, CPU_FEAT_SMAP) || v->cpl > 0)
+        return emu_raise(ev, event_ud());
+    if (d->i.mnemonic == ZYDIS_MNEMONIC_STAC)
+        v->eflags |= EFLAGS_AC;
+    else
+        v->eflags &= ~EFLAGS_AC;
     return emu_next(v, d);
 }
 

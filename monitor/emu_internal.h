@@ -71,6 +71,9 @@ static inline uint32_t emu_sel_err(uint16_t sel) { return sel & 0xfffcu; }
 
 /* Protected mode (CR0.PE): lldt, ltr, lar, ... are #UD in real mode. */
 static inline bool emu_protected(const struct vcpu *v) { return v->cr0 & CR0_PE; }
+/* CR4.UMIP: sgdt, sidt, sldt, smsw and str at CPL > 0 raise #GP(0) (SDM
+ * Vol. 3A §2.5 CR4.UMIP; Vol. 2 SGDT, "#GP(0) If CR4.UMIP = 1 and CPL > 0"). */
+static inline bool emu_umip_refuses(const struct vcpu *v) { return (v->cr4 & CR4_UMIP) && v->cpl > 0; }
 
 /* Operand size in bytes of a 16/32-bit instruction form. */
 static inline unsigned emu_opbytes(const struct decoded_insn *d) { return d->i.operand_width / 8; }
@@ -185,6 +188,9 @@ enum emu_status emu_cpuid(struct vcpu *v, const struct decoded_insn *d, struct e
 enum emu_status emu_rdmsr(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_wrmsr(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_rdtsc(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+enum emu_status emu_rdtscp(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+enum emu_status emu_rdpid(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+enum emu_status emu_stac_clac(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_rdpmc(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 
 /* ---- emu_string.c: movs, stos, lods, cmps, scas ---- */

@@ -40,6 +40,8 @@ enum emu_status emu_sgdt_sidt(struct vcpu *v, const struct decoded_insn *d, stru
     const ZydisDecodedOperand *m = emu_mem_operand(d);
     if (!m)
         return emu_raise(ev, event_ud());
+    if (emu_umip_refuses(v))
+        return emu_raise(ev, event_gp(0));
     const struct dtr *t = d->i.mnemonic == ZYDIS_MNEMONIC_SGDT ? &v->gdtr : &v->idtr;
     /* Both operand sizes store the full 32-bit base on processors after
      * the 286 (SDM Vol. 2 SGDT: "Full 32-bit base address stored").  The
@@ -126,6 +128,8 @@ enum emu_status emu_sldt_str(struct vcpu *v, const struct decoded_insn *d, struc
 {
     if (!emu_protected(v))
         return emu_raise(ev, event_ud());
+    if (emu_umip_refuses(v))
+        return emu_raise(ev, event_gp(0));
     uint16_t sel = d->i.mnemonic == ZYDIS_MNEMONIC_SLDT ? v->ldtr.sel : v->tr.sel;
     if (!emu_write_operand(v, d, &d->op[0], sel, ev))
         return EMU_EVENT;

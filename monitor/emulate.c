@@ -147,8 +147,12 @@ static const struct emu_rule emu_rules[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
     [ZYDIS_MNEMONIC_WRMSR] = { emu_wrmsr, EMU_CLS_MSR },
     [ZYDIS_MNEMONIC_RDTSC] = { emu_rdtsc, EMU_CLS_OTHER },
     [ZYDIS_MNEMONIC_RDPMC] = { emu_rdpmc, EMU_CLS_OTHER },
-    /* not in this CPU model's CPUID (no RDTSCP, no MONITOR): #UD (emu_misc.c) */
-    [ZYDIS_MNEMONIC_RDTSCP] = { emu_invalid_opcode, EMU_CLS_OTHER },
+    /* #UD unless the -cpu model has them (msr.c, emu_flags.c) */
+    [ZYDIS_MNEMONIC_RDTSCP] = { emu_rdtscp, EMU_CLS_OTHER },
+    [ZYDIS_MNEMONIC_RDPID] = { emu_rdpid, EMU_CLS_OTHER },
+    [ZYDIS_MNEMONIC_STAC] = { emu_stac_clac, EMU_CLS_FLAGS },
+    [ZYDIS_MNEMONIC_CLAC] = { emu_stac_clac, EMU_CLS_FLAGS },
+    /* not in this CPU model's CPUID (no MONITOR): #UD (emu_misc.c) */
     [ZYDIS_MNEMONIC_MONITOR] = { emu_invalid_opcode, EMU_CLS_OTHER },
     [ZYDIS_MNEMONIC_MWAIT] = { emu_invalid_opcode, EMU_CLS_OTHER },
     /* fast system calls are not advertised by CPUID: #UD (emu_misc.c) */
@@ -247,8 +251,9 @@ bool emu_isa_advertised(struct vcpu *v, const struct decoded_insn *d)
     case ZYDIS_ISA_SET_PREFETCH_NOP: case ZYDIS_ISA_SET_FAT_NOP: case ZYDIS_ISA_SET_PAUSE:
     case ZYDIS_ISA_SET_LAHF: case ZYDIS_ISA_SET_FXSAVE: case ZYDIS_ISA_SET_CLFSH:
     case ZYDIS_ISA_SET_RDPMC: case ZYDIS_ISA_SET_MONITOR: case ZYDIS_ISA_SET_RDTSCP:
-    case ZYDIS_ISA_SET_LONGMODE: case ZYDIS_ISA_SET_CET:
-        return true; /* (monitor, rdtscp, syscall: their own rules raise #UD) */
+    case ZYDIS_ISA_SET_LONGMODE: case ZYDIS_ISA_SET_CET: case ZYDIS_ISA_SET_RDPID:
+    case ZYDIS_ISA_SET_SMAP:
+        return true; /* (monitor, rdtscp, rdpid, stac, syscall: their own rules raise #UD) */
     case ZYDIS_ISA_SET_SSE3:
     case ZYDIS_ISA_SET_SSE3X87: {
         uint32_t r[4];

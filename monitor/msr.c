@@ -19,6 +19,8 @@
  *   IA32_MISC_ENABLE (1A0h)  stored
  *   IA32_PAT (277h)          stored; an invalid memory type is #GP(0)
  *   IA32_TSC_DEADLINE (6E0h) the local APIC timer's deadline (devices/lapic_timer.c)
+ *   IA32_TSC_AUX (C0000103h) with RDTSCP or RDPID in the model: 32 bits, what
+ *                            rdtscp returns in ECX and rdpid in its register
  *
  *   uint64_t tsc;
  *   msr_read(v, 0x10, &tsc);
@@ -26,6 +28,7 @@
 #include <x86intrin.h>
 
 #include "devices/lapic.h"
+#include "monitor/cpu_model.h"
 #include "monitor/emu_internal.h"
 #include "monitor/vm.h"
 
@@ -40,6 +43,7 @@
 #define MSR_IA32_MISC_ENABLE 0x1a0u
 #define MSR_IA32_PAT 0x277u
 #define MSR_IA32_TSC_DEADLINE 0x6e0u
+#define MSR_IA32_TSC_AUX 0xc0000103u
 
 /* APIC base: BSP (8, read-only), enable (11), base 31:12 — with a 32-bit
  * physical address space everything else is reserved (SDM Vol. 3A §10.4.4). */
@@ -49,6 +53,14 @@
 static uint64_t msr_guest_tsc(const struct vcpu *v)
 {
     return __rdtsc() + v->tsc_offset;
+}
+
+/* IA32_TSC_AUX exists when CPUID advertises RDTSCP or RDPID (SDM Vol. 4
+ * Table 2-2: "If CPUID.80000001H:EDX[27] = 1 or CPUID.(EAX=7,ECX=0):ECX[22]
+ * = 1"). */
+static bool msr_has_tsc_aux(const struct vcpu *v)
+{
+    return cpu_has(v, CPU_FEAT_RDTSCP) || cpu_has(v, CPU_FEAT_RDPID);
 }
 
 bool msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
@@ -69,6 +81,9 @@ bool msr_read(struct vcpu *v, uint32_t index, uint64_t *value)
             return false;
         *value = lapic_tsc_deadline_read(v->vm);
         return true;
+    case MSR_IA32_TSC_AUX:
+        *value = v->tsc_aux;
+        return msr_has_tsc_aux(v);
     default: return false;
     }
 }
@@ -112,6 +127,12 @@ bool msr_write(struct vcpu *v, uint32_t index, uint64_t value)
             return false;
         lapic_tsc_deadline_write(v->vm, value);
         return true;
+    case MSR_IA32_TSC_AUX:
+        /* bits 63:32 are reserved: #GP(0) when set (SDM Vol. 4 Table 2-2, TSC_AUX[31:0]) */
+        if (!msr_has_tsc_aux(v) || (value >> 32))
+            return false;
+        v->tsc_aux = (uint32_t)value;
+        return true;
     case MSR_IA32_PAT:
         if (!msr_pat_valid(value))
             return false;
@@ -150,6 +171,30 @@ enum emu_status emu_rdtsc(struct vcpu *v, const struct decoded_insn *d, struct e
     if ((v->cr4 & CR4_TSD) && v->cpl != 0)
         return emu_raise(ev, event_gp(0));
     msr_set_edx_eax(v, msr_guest_tsc(v));
+    return emu_next(v, d);
+}
+
+/* rdtscp: #UD unless the model has it (CPUID 80000001h:EDX[27]), #GP(0)
+ * outside ring 0 with CR4.TSD; EDX:EAX = TSC, ECX = IA32_TSC_AUX[31:0]
+ * (SDM Vol. 2 RDTSCP). */
+enum emu_status emu_rdtscp(struct vcpu *v, const struct decoded_insn *d, struct event *ev)
+{
+    if (!cpu_has(v, CPU_FEAT_RDTSCP))
+        return emu_raise(ev, event_ud());
+    if ((v->cr4 & CR4_TSD) && v->cpl != 0)
+        return emu_raise(ev, event_gp(0));
+    msr_set_edx_eax(v, msr_guest_tsc(v));
+    v->gpr[GPR_ECX] = v->tsc_aux;
+    return emu_next(v, d);
+}
+
+/* rdpid r32: #UD unless the model has it (CPUID 7.0:ECX[22]); the register
+ * gets IA32_TSC_AUX, at any CPL (SDM Vol. 2 RDPID). */
+enum emu_status emu_rdpid(struct vcpu *v, const struct decoded_insn *d, struct event *ev)
+{
+    if (!cpu_has(v, CPU_FEAT_RDPID))
+        return emu_raise(ev, event_ud());
+    emu_reg_write(v, d->op[0].reg.value, v->tsc_aux);
     return emu_next(v, d);
 }
 

@@ -143,6 +143,7 @@ struct vcpu {
 
     /* Model-specific registers btvisor models (monitor/msr.c). */
     uint64_t tsc_offset;      /* guest TSC = host TSC + tsc_offset */
+    uint32_t tsc_aux;         /* IA32_TSC_AUX (models with RDTSCP/RDPID) */
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t apic_base;
     uint64_t pat;

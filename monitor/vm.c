@@ -19,6 +19,7 @@
 #include "monitor/helper.h"
 #include "monitor/run.h"
 #include "shadowmm/shadow.h"
+#include "monitor/cpu_model.h"
 #include "shadowmm/softmmu.h"
 #include "tcache/tcache.h"
 
@@ -39,11 +40,16 @@ void vm_request_exit(struct vm *vm, enum vm_exit_reason why, int status, const c
 
 /* Direct execution where asked for and possible (the host probe decides
  * for --direct-exec=auto); the soft MMU whenever user code is translated,
- * unless --mmu=host asks for the host-mapped window. */
+ * unless --mmu=host asks for the host-mapped window.  A CPU model with
+ * SMEP or SMAP (only the soft MMU checks them) gets the soft MMU when both
+ * choices are left to auto; otherwise the engine wins and the model loses
+ * those features (CPUID does not advertise them). */
 static int vm_choose_engine(struct vm *vm, char *err, size_t errlen)
 {
     const struct vm_config *cfg = &vm->cfg;
-    enum direct_exec_mode mode = cfg->mmu == MMU_SOFT ? DIRECT_EXEC_OFF : cfg->direct_exec;
+    bool wants_soft = (cfg->cpu_features & CPU_FEATS_SOFTMMU) && cfg->mmu == MMU_AUTO &&
+                      cfg->direct_exec == DIRECT_EXEC_AUTO;
+    enum direct_exec_mode mode = cfg->mmu == MMU_SOFT || wants_soft ? DIRECT_EXEC_OFF : cfg->direct_exec;
     if (mode != DIRECT_EXEC_OFF)
         host_probe_run(&vm->host);
     bool refused;
@@ -54,6 +60,7 @@ static int vm_choose_engine(struct vm *vm, char *err, size_t errlen)
         return -1;
     }
     vm->softmmu = !vm->direct_exec && cfg->mmu != MMU_HOST;
+    vm->cpu_features = cfg->cpu_features & (vm->softmmu ? CPU_FEATS_ALL : ~CPU_FEATS_SOFTMMU);
     vm->stats.engine_direct_exec = vm->direct_exec;
     vm->stats.engine_softmmu = vm->softmmu;
     vm->stats.host_compat_mode = vm->host.compat_mode;

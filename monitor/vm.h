@@ -51,7 +51,8 @@ struct vm_config {
     const char *vga_text_path; /* --vga-text FILE: the text screen, rewritten as it changes */
     bool pc_testdev;           /* -device pc-testdev: QEMU's test device (devices/testdev.h) */
     bool pci_testdev;          /* -device pci-testdev */
-    const char *cpu_model;     /* -cpu MODEL as named (NULL: the default); one CPU model today */
+    const char *cpu_model;     /* -cpu MODEL as named (NULL: the default) */
+    uint32_t cpu_features;     /* CPU_FEAT_* of the model and its +/- properties (monitor/cpu_model.h) */
     bool stop_on_exception;    /* test harnesses: stop with VMEXIT_GUEST_EXCEPTION instead of
                                   delivering the first guest exception (vm->last_event) */
 };
@@ -67,6 +68,7 @@ struct vm {
     bool softmmu;              /* the in-process engine: translated code reaches guest memory
                                   through the soft MMU (shadowmm/softmmu.h), not the window */
     bool direct_exec;          /* guest user code runs on the CPU (monitor/direct.c) */
+    uint32_t cpu_features;     /* CPU_FEAT_* the vCPU has: cfg.cpu_features less what the engine lacks */
     struct host_probe host;    /* what the host can do (monitor/host_probe.h) */
     struct stats stats;
 

@@ -58,6 +58,9 @@
 #define CR4_PCE 0x00000100u
 #define CR4_OSFXSR 0x00000200u
 #define CR4_OSXMMEXCPT 0x00000400u
+#define CR4_UMIP 0x00000800u
+#define CR4_SMEP 0x00100000u
+#define CR4_SMAP 0x00200000u
 
 /* Exception vectors (SDM Vol. 3A §6.3.1, Table 6-1). */
 enum x86_vector {

@@ -469,8 +469,12 @@ void mmu_cr4_written(struct vcpu *v, uint32_t old_cr4)
 {
     if (v->vm->softmmu) {
         /* A TLB is a TLB: toggling PGE flushes even the global entries,
-         * PSE changes what PDEs mean (SDM Vol. 3A §4.10.4.1). */
-        if ((old_cr4 ^ v->cr4) & (CR4_PSE | CR4_PGE)) {
+         * PSE changes what PDEs mean, and so does SMEP for supervisor
+         * fetches (SDM Vol. 3A §4.10.4.1 lists it among the CR4 bits whose
+         * change flushes).  SMAP flushes too: it changes which supervisor
+         * entries may exist (softmmu_fill).  Chains into user pages that
+         * supervisor code may no longer follow go with the flush. */
+        if ((old_cr4 ^ v->cr4) & (CR4_PSE | CR4_PGE | CR4_SMEP | CR4_SMAP)) {
             softmmu_flush_all(v);
             tc_linear_flush(v->vm->tc, false);
         }

@@ -101,9 +101,16 @@ static uint64_t softmmu_addend(const struct vcpu *v, uint32_t page_pa, uint32_t 
     return (uint64_t)(uintptr_t)v->vm->mem.ram + page_pa - (la & ~(GMEM_PAGE_SIZE - 1));
 }
 
-/* Record a translation of la's page in the TLB of `user`. */
+/* Record a translation of la's page in the TLB of `user`.  With CR4.SMEP
+ * or CR4.SMAP set, a user page never enters the supervisor TLB: whether
+ * a supervisor access to it is allowed depends on more than the entry
+ * (SMAP: EFLAGS.AC and CPL, which change without a flush; SMEP: data
+ * access or fetch, and fetches look the TLB up too), so every such access
+ * walks (walk.c applies the rules) and is done through the slow path. */
 static void softmmu_fill(struct vcpu *v, const struct walk *w, bool user, bool writable, uint64_t addend)
 {
+    if (!user && w->user && (v->cr4 & (CR4_SMEP | CR4_SMAP)))
+        return;
     unsigned which = user ? SOFTMMU_USER : SOFTMMU_SUP, i = softmmu_index(w->la);
     struct softmmu_meta *m = &v->tlb_meta[which];
     if (m->large[i])

@@ -76,15 +76,18 @@ static void walk_or_entry(struct vcpu *v, uint32_t pa, uint32_t *val, uint32_t b
 
 /* Fill w->fault with a #PF for the walked address.  `bits` is P and RSVD as
  * the cause demands; W/R and U/S describe the access, not the page (§4.7).
- * I/D stays 0: it is set only with SMEP or PAE+NXE, neither of which
- * exists in this CPU model's 32-bit paging. */
-static bool walk_fault(struct walk *w, enum walk_access access, bool user, uint32_t bits)
+ * I/D is set for an instruction fetch only with CR4.SMEP: the other
+ * condition, PAE with EFER.NXE, does not exist in 32-bit paging (§4.7,
+ * "I/D flag (bit 4)"). */
+static bool walk_fault(const struct vcpu *v, struct walk *w, enum walk_access access, bool user, uint32_t bits)
 {
     uint32_t err = bits;
     if (access == WALK_WRITE)
         err |= PFEC_W;
     if (user)
         err |= PFEC_U;
+    if (access == WALK_FETCH && (v->cr4 & CR4_SMEP))
+        err |= PFEC_I;
     w->ok = false;
     w->fault = event_fault(VEC_PF, true, err);
     w->fault.cr2 = w->la;
@@ -101,19 +104,35 @@ static void walk_rights(const struct vcpu *v, struct walk *w, uint32_t rights)
     w->writable_user = w->user && rw_all;
     /* §4.6: with CR0.WP = 0 a supervisor-mode access may write any page
      * with a valid translation, read-only or not; with WP = 1 it needs R/W
-     * at every level.  Supervisor accesses to user pages are otherwise
-     * unrestricted: the CPU model has no SMEP or SMAP. */
+     * at every level.  SMEP and SMAP restrict supervisor accesses to user
+     * pages further (walk_permits). */
     w->writable_sup = rw_all || !(v->cr0 & CR0_WP);
 }
 
+/* Is SMAP in force for a supervisor-mode data access now?  §4.6: "If CPL
+ * < 3, SMAP protections are disabled if EFLAGS.AC = 1.  If CPL = 3, SMAP
+ * applies to all supervisor-mode data accesses (these are implicit
+ * supervisor accesses) regardless of the value of EFLAGS.AC." */
+static bool walk_smap_applies(const struct vcpu *v)
+{
+    return (v->cr4 & CR4_SMAP) && (v->cpl == 3 || !(v->eflags & EFLAGS_AC));
+}
+
 /* Does the translation permit this access (§4.6)?  Instruction fetches are
- * checked as reads: 32-bit paging has no execute-disable bit, so "may be
- * fetched from any linear address with a valid translation" for supervisor
- * mode and from any user-mode address for user mode. */
-static bool walk_permits(const struct walk *w, enum walk_access access, bool user)
+ * checked as reads otherwise: 32-bit paging has no execute-disable bit, so
+ * "may be fetched from any linear address with a valid translation" for
+ * supervisor mode — unless CR4.SMEP forbids user pages (§4.6.1) — and
+ * from any user-mode address for user mode.  With CR4.SMAP supervisor
+ * data accesses to user pages fault, reads and writes alike, whatever
+ * CR0.WP says (walk_smap_applies). */
+static bool walk_permits(const struct vcpu *v, const struct walk *w, enum walk_access access, bool user)
 {
     if (user && !w->user)
         return false;
+    if (!user && w->user) {
+        if (access == WALK_FETCH ? (v->cr4 & CR4_SMEP) != 0 : walk_smap_applies(v))
+            return false;
+    }
     if (access != WALK_WRITE)
         return true;
     return user ? w->writable_user : w->writable_sup;
@@ -131,12 +150,12 @@ static bool walk_identity(struct walk *w)
 }
 
 /* The PDE maps a 4 MiB page: check its reserved bits and compute pa. */
-static bool walk_large(struct walk *w, enum walk_access access, bool user)
+static bool walk_large(const struct vcpu *v, struct walk *w, enum walk_access access, bool user)
 {
     /* §4.3: an entry that sets a reserved bit gives no translation; §4.7:
      * the fault has RSVD = 1 and P = 1 (the entry was present). */
     if (w->pde & PDE_4M_RESERVED)
-        return walk_fault(w, access, user, PFEC_P | PFEC_RSVD);
+        return walk_fault(v, w, access, user, PFEC_P | PFEC_RSVD);
     w->pa = (w->pde & PTE_FRAME_4M) | (w->la & LA_OFFSET_4M);
     return true;
 }
@@ -147,7 +166,7 @@ static bool walk_small(struct vcpu *v, struct walk *w, enum walk_access access, 
     w->pte_pa = (w->pde & PTE_FRAME_4K) | (((w->la >> 12) & 0x3ffu) << 2);
     w->pte = walk_read_entry(v, w->pte_pa);
     if (!(w->pte & PTE_P))
-        return walk_fault(w, access, user, 0);
+        return walk_fault(v, w, access, user, 0);
     w->pa = (w->pte & PTE_FRAME_4K) | (w->la & LA_OFFSET_4K);
     return true;
 }
@@ -163,11 +182,11 @@ bool walk_guest(struct vcpu *v, uint32_t la, enum walk_access access, bool user,
     w->pde = walk_read_entry(v, w->pde_pa);
     /* §4.3: a not-present entry gives no translation; §4.7: P = 0. */
     if (!(w->pde & PTE_P))
-        return walk_fault(w, access, user, 0);
+        return walk_fault(v, w, access, user, 0);
     /* §4.3: PS selects a 4 MiB page only with CR4.PSE = 1; otherwise it
      * is ignored and the PDE references a page table. */
     w->large = (v->cr4 & CR4_PSE) && (w->pde & PTE_PS);
-    if (!(w->large ? walk_large(w, access, user) : walk_small(v, w, access, user)))
+    if (!(w->large ? walk_large(v, w, access, user) : walk_small(v, w, access, user)))
         return false;
     uint32_t final = w->large ? w->pde : w->pte;
     w->page_pa = w->pa & PTE_FRAME_4K;
@@ -176,8 +195,8 @@ bool walk_guest(struct vcpu *v, uint32_t la, enum walk_access access, bool user,
     /* §4.10.2.4: G matters only in the entry that maps the page, and only
      * with CR4.PGE = 1 (in a PDE that references a page table it is ignored). */
     w->global = (v->cr4 & CR4_PGE) && (final & PTE_G);
-    if (!walk_permits(w, access, user))
-        return walk_fault(w, access, user, PFEC_P);
+    if (!walk_permits(v, w, access, user))
+        return walk_fault(v, w, access, user, PFEC_P);
     w->ok = true;
     if (set_ad)
         walk_set_ad(v, w, access == WALK_WRITE);

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "monitor/cpu_model.h"
 #include "monitor/host_probe.h"
 #include "cli/options.c"
 #include "cli/options_qemu.c"
@@ -338,6 +339,13 @@ static void test_qemu_values(void **state)
     expect_usage(PARSE("-kernel", "k", "-smp", "1,cores=2"), "emulates one CPU");
     expect_usage(PARSE("-kernel", "k", "-smp", "x"), "'x' is not a number");
     assert_string_equal(PARSE("-kernel", "k", "-cpu", "max,vendor=GenuineIntel")->cfg.cpu_model, "max");
+    assert_int_equal(PARSE("-kernel", "k", "-cpu", "max,vendor=GenuineIntel")->cfg.cpu_features, CPU_FEATS_ALL);
+    assert_int_equal(PARSE("-kernel", "k")->cfg.cpu_features, 0);
+    assert_int_equal(PARSE("-kernel", "k", "-cpu", "qemu32")->cfg.cpu_features, 0);
+    assert_int_equal(PARSE("-kernel", "k", "-cpu", "qemu64,+umip,+x2apic")->cfg.cpu_features, CPU_FEAT_UMIP);
+    assert_int_equal(PARSE("-kernel", "k", "-cpu", "max,-smap,smep=off,host-phys-bits")->cfg.cpu_features,
+                     CPU_FEATS_ALL & ~(CPU_FEAT_SMAP | CPU_FEAT_SMEP));
+    assert_int_equal(PARSE("-kernel", "k", "-cpu", "pentium3,rdtscp=on")->cfg.cpu_features, CPU_FEAT_RDTSCP);
     expect_usage(PARSE("-kernel", "k", "-cpu", "host"), "needs KVM");
     expect_usage(PARSE("-kernel", "k", "-cpu", "Skylake,+x"), "-cpu 'Skylake': unknown CPU model");
     assert_int_equal(PARSE("-kernel", "k", "-machine", "pc,accel=tcg,pit=off")->r, 0);
