@@ -16,6 +16,7 @@
  * the vCPU, since RSP holds the guest ESP.  Outside ring 0 they need IOPL
  * checks and are callouts.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "bt/ctx.h"
@@ -41,12 +42,33 @@ static void bt_push_value(struct bt_ctx *c, ZydisEncoderOperand src, unsigned by
     bt_move_esp(c, -(int32_t)bytes);
 }
 
+/* push Sreg: the selector comes from the vCPU, not from a host segment
+ * register.  With a 32-bit operand size ESP moves by 4 and the checks
+ * cover 4 bytes, but only the selector's 2 bytes are written: "all recent
+ * Core and Atom processors perform a 16-bit move, leaving the upper portion
+ * of the stack location unmodified" (SDM Vol. 2B PUSH), as
+ * monitor/emu_seg.c emulates it.  Linux's system-call entry pushes three. */
+static void bt_push_sreg(struct bt_ctx *c, enum x86_sreg s, unsigned bytes)
+{
+    int32_t sel_at = (int32_t)(offsetof(struct vcpu, seg) + (size_t)s * sizeof(struct seg_cache) +
+                               offsetof(struct seg_cache, sel));
+    emit2(&c->e, ZYDIS_MNEMONIC_MOVZX, eo_reg(ZYDIS_REGISTER_R14D), eo_vcpu(sel_at, 2));
+    ZydisEncoderOperand slot = bt_stack_mem(c, -(int32_t)bytes, (uint16_t)bytes, true);
+    slot.mem.size = 2;
+    bt_emit_guest(c, ZYDIS_MNEMONIC_MOV, 2, (ZydisEncoderOperand[]){ slot, eo_reg(ZYDIS_REGISTER_R14W) });
+    bt_move_esp(c, -(int32_t)bytes);
+}
+
 void bt_rule_push(struct bt_ctx *c)
 {
     const ZydisDecodedOperand *op = &c->d->op[0];
     unsigned bytes = c->d->i.operand_width / 8;
     switch (op->type) {
     case ZYDIS_OPERAND_TYPE_REGISTER:
+        if (ZydisRegisterGetClass(op->reg.value) == ZYDIS_REGCLASS_SEGMENT) {
+            bt_push_sreg(c, bt_sreg_of(op->reg.value), bytes);
+            break;
+        }
         bt_push_value(c, eo_reg(op->reg.value), bytes);
         break;
     case ZYDIS_OPERAND_TYPE_IMMEDIATE:

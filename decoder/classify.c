@@ -162,6 +162,7 @@ enum bt_rule classify_insn(const struct decoded_insn *d, enum callout_kind *kind
         rule = RULE_DEFAULT;
         break;
     case ZYDIS_MNEMONIC_PUSH:
+        break; /* push Sreg only reads the selector: translated (bt/rule_stack.c) */
     case ZYDIS_MNEMONIC_POP:
         if (classify_touches_sreg(d))
             return RULE_CALLOUT;

@@ -19,6 +19,7 @@ void st_pushad(uint32_t *out);
 void st_pushaw(uint32_t *out);
 void st_pop_esp_mem(uint32_t *out);
 void st_push_esp(uint32_t *out);
+void st_push_sreg(uint32_t *out);
 void st_calls(uint32_t *out);
 void st_enter(uint32_t *out);
 
@@ -142,6 +143,19 @@ static void test_enter_leave(void)
     rt_eq(out[10], 1, "leave after enter 8,3 restores ebp");
 }
 
+static void test_push_sreg(void)
+{
+    st_push_sreg(out);
+    /* SDM Vol. 2B PUSH allows a zero-extended push or a 16-bit move; btvisor
+     * does the 16-bit move of current Intel CPUs, QEMU's TCG zero-extends. */
+    rt_eq_mask(out[0], out[2], 0xffff, "pushl %%ds writes the selector");
+    rt_ok((out[0] >> 16) == 0xdead || (out[0] >> 16) == 0, "pushl %%ds: upper half kept or zero (%#x)", out[0]);
+    rt_eq(out[1], 4, "pushl %%ds moves esp by 4");
+    rt_eq(out[3], out[5], "pushw %%fs writes the selector");
+    rt_eq(out[4], 2, "pushw %%fs moves esp by 2");
+    rt_eq_mask(out[6], out[7], 0xffff, "pushl %%ss writes the selector");
+}
+
 void test_main(const struct rt_boot *boot)
 {
     (void)boot;
@@ -150,6 +164,7 @@ void test_main(const struct rt_boot *boot)
     test_pushad();
     test_pushf_popf();
     test_pop_push_esp();
+    test_push_sreg();
     test_calls();
     test_enter_leave();
 }

@@ -335,6 +335,46 @@ st_enter:
         popl %ebp
         ret
 
+/* push Sreg: out[0] = the dword at [esp] after pushl %ds over a slot
+ * holding 0xdeadbeef (a 16-bit move: the upper half stays), out[1] = its
+ * esp delta, out[2] = %ds, out[3] = the word after pushw %fs (66 0F A0),
+ * out[4] = its esp delta, out[5] = %fs, out[6] = the dword after pushl %ss,
+ * out[7] = %ss */
+        .globl st_push_sreg
+st_push_sreg:
+        pushl %ebx
+        movl 8(%esp), %ebx
+        movl %esp, %edx
+        movl $0xdeadbeef, -4(%esp)
+        pushl %ds
+        movl (%esp), %eax
+        movl %eax, 0(%ebx)
+        movl %edx, %eax
+        subl %esp, %eax
+        movl %eax, 4(%ebx)
+        addl $4, %esp
+        movl %ds, %eax
+        movl %eax, 8(%ebx)
+        movl %esp, %edx
+        movl $0xcafef00d, -4(%esp)
+        pushw %fs
+        movzwl (%esp), %eax
+        movl %eax, 12(%ebx)
+        movl %edx, %eax
+        subl %esp, %eax
+        movl %eax, 16(%ebx)
+        addl $2, %esp
+        movl %fs, %eax
+        movl %eax, 20(%ebx)
+        movl $0x5a5a5a5a, -4(%esp)
+        pushl %ss
+        popl %eax
+        movl %eax, 24(%ebx)
+        movl %ss, %eax
+        movl %eax, 28(%ebx)
+        popl %ebx
+        ret
+
         .data
         .align 4
         .globl st_cell

@@ -186,12 +186,12 @@ static void test_segment(void **state)
 {
     (void)state;
     static const struct classify_case cases[] = {
-        CASE("push es", CALLOUT, SEG, 0x06), CASE("pop es", CALLOUT, SEG, 0x07),
-        CASE("push cs", CALLOUT, SEG, 0x0e),
-        CASE("push ss", CALLOUT, SEG, 0x16), CASE("pop ss", CALLOUT, SEG, 0x17),
-        CASE("push ds", CALLOUT, SEG, 0x1e), CASE("pop ds", CALLOUT, SEG, 0x1f),
-        CASE("push fs", CALLOUT, SEG, 0x0f, 0xa0), CASE("pop fs", CALLOUT, SEG, 0x0f, 0xa1),
-        CASE("push gs", CALLOUT, SEG, 0x0f, 0xa8), CASE("pop gs", CALLOUT, SEG, 0x0f, 0xa9),
+        CASE("push es", PUSH, ANY, 0x06), CASE("pop es", CALLOUT, SEG, 0x07),
+        CASE("push cs", PUSH, ANY, 0x0e),
+        CASE("push ss", PUSH, ANY, 0x16), CASE("pop ss", CALLOUT, SEG, 0x17),
+        CASE("push ds", PUSH, ANY, 0x1e), CASE("pop ds", CALLOUT, SEG, 0x1f),
+        CASE("push fs", PUSH, ANY, 0x0f, 0xa0), CASE("pop fs", CALLOUT, SEG, 0x0f, 0xa1),
+        CASE("push gs", PUSH, ANY, 0x0f, 0xa8), CASE("pop gs", CALLOUT, SEG, 0x0f, 0xa9),
         CASE("mov ds, ax", CALLOUT, SEG, 0x8e, 0xd8),
         CASE("mov ss, [eax]", CALLOUT, SEG, 0x8e, 0x10),
         CASE("mov eax, ds", CALLOUT, SEG, 0x8c, 0xd8),
