@@ -71,6 +71,10 @@ struct uc_server {
     uint8_t base[DIFF_MEM_SIZE];      /* memory the case starts with */
     uint8_t final[DIFF_MEM_SIZE];     /* and ends with */
     struct diff_wire_change changes[DIFF_MEM_SIZE / 4]; /* reply */
+    /* the case regions' guest memory (data and system region), host memory
+     * the server owns so that paging cases can map it a second time at the
+     * linear addresses of the aliases (uc_map_paging_aliases) */
+    _Alignas(4096) uint8_t ram[DIFF_MEM_SIZE];
 };
 
 static int uc_read_all(int fd, void *buf, size_t len)
@@ -148,7 +152,7 @@ static bool uc_new_engine(struct uc_server *s, char *err, size_t errlen)
     uc_hook h1, h2;
     uc_err e = uc_open(UC_ARCH_X86, UC_MODE_32, &s->uc);
     if (e == UC_ERR_OK)
-        e = uc_mem_map(s->uc, DIFF_DATA_BASE, DIFF_MEM_SIZE, UC_PROT_ALL);
+        e = uc_mem_map_ptr(s->uc, DIFF_DATA_BASE, DIFF_MEM_SIZE, UC_PROT_ALL, s->ram);
     if (e == UC_ERR_OK)
         e = uc_mem_map(s->uc, DIFF_CODE_BASE, DIFF_CODE_SIZE, UC_PROT_ALL);
     if (e == UC_ERR_OK)
@@ -339,6 +343,29 @@ static void uc_end(struct uc_server *s, const struct diff_wire_case *c, uc_err e
     }
 }
 
+/* Map linear UC_LINEAR_EXTRA.. for a paging case.  Unicorn 2.0.x walks the
+ * guest's page tables (so #PF, its error code and the A/D bits are QEMU's)
+ * but then accesses the *linear* address as if it were physical: its x86
+ * tlb_fill ends with "indentity map guest virtual address to host virtual
+ * address", paddr = vaddr (unicorn-engine/unicorn issue #1953, fixed only
+ * in 2.1.0 by UC_CTL_TLB_TYPE).  So every linear page that the tables map
+ * to case memory is mapped here onto the same host bytes as its physical
+ * page: the 4 MiB alias of the data and system regions and the 32 alias
+ * pages of the environment's variant (diff_sys.h).  Everything else in the
+ * range is plain zeroed RAM, reached only where the walk would fault. */
+static void uc_map_paging_aliases(struct uc_server *s, uint32_t env)
+{
+    const uint32_t a4m = DIFF_SYS_ALIAS4M + DIFF_DATA_BASE;
+    const uint32_t apt = DIFF_SYS_ALIASPT, apt_end = apt + DIFF_SYS_ALIAS_PAGES * 0x1000u;
+    uc_mem_map(s->uc, UC_LINEAR_EXTRA, a4m - UC_LINEAR_EXTRA, UC_PROT_ALL);
+    uc_mem_map_ptr(s->uc, a4m, DIFF_MEM_SIZE, UC_PROT_ALL, s->ram);
+    uc_mem_map(s->uc, a4m + DIFF_MEM_SIZE, apt - (a4m + DIFF_MEM_SIZE), UC_PROT_ALL);
+    for (unsigned i = 0; i < DIFF_SYS_ALIAS_PAGES; i++)
+        uc_mem_map_ptr(s->uc, apt + i * 0x1000u, 0x1000, UC_PROT_ALL,
+                       s->ram + (diff_sys_alias_target(env, i) - DIFF_DATA_BASE));
+    uc_mem_map(s->uc, apt_end, UC_LINEAR_EXTRA + UC_LINEAR_EXTRA_SIZE - apt_end, UC_PROT_ALL);
+}
+
 static void uc_run_case(struct uc_server *s, const struct diff_wire_case *c, struct diff_wire_result *r)
 {
     char err[256];
@@ -353,10 +380,10 @@ static void uc_run_case(struct uc_server *s, const struct diff_wire_case *c, str
      * a page the guest's tables do not map (diff_known.c has no entry: this
      * is the harness's part).  The linear ranges paging cases reach beyond
      * the case regions (the aliases, linear memory without a page table)
-     * are mapped here so that the walk decides; the page tables never map
-     * them to any physical page outside the case regions. */
+     * are mapped here so that the walk decides, the aliases onto the case
+     * memory they map (uc_map_paging_aliases). */
     if (c->env & DIFF_ENV_PG)
-        uc_mem_map(s->uc, UC_LINEAR_EXTRA, UC_LINEAR_EXTRA_SIZE, UC_PROT_ALL);
+        uc_map_paging_aliases(s, c->env);
     diff_pattern_fill((uint32_t *)s->base, c->data_seed);
     diff_sys_image(c->env, s->base + DIFF_DATA_SIZE);
     uc_mem_write(s->uc, DIFF_DATA_BASE, s->base, DIFF_MEM_SIZE);
@@ -407,7 +434,11 @@ static void uc_run_case(struct uc_server *s, const struct diff_wire_case *c, str
 
 int diff_uc_serve(int in_fd, int out_fd)
 {
-    struct uc_server *s = calloc(1, sizeof *s);
+    /* aligned: s->ram is mapped into the guest page by page */
+    size_t size = (sizeof(struct uc_server) + 4095) & ~(size_t)4095;
+    struct uc_server *s = aligned_alloc(4096, size);
+    if (s)
+        memset(s, 0, size);
     char err[256] = "out of memory";
     if (!s || !uc_new_engine(s, err, sizeof err) || !uc_calibrate(s, err, sizeof err)) {
         fprintf(stderr, "btv-difftest: %s\n", err);
