@@ -95,6 +95,49 @@ static void fuzz_boot_args(const struct fuzz_opts *o, unsigned b, struct fuzz_bo
     fb->argv[n] = NULL;
 }
 
+/* A boot's output, kept within outlen bytes: the first half as it came and
+ * the last half as a ring, so that a guest printing megabytes before the
+ * watchdog's SIGTERM still shows the monitor's closing "stopped by host
+ * signal" line to fuzz_classify (a loop, not a hang). */
+struct fuzz_keep {
+    char *out;
+    size_t outlen;
+    size_t head;   /* bytes of the first half kept */
+    size_t ring;   /* bytes ever written into the tail ring */
+};
+
+static size_t fuzz_keep_half(const struct fuzz_keep *k) { return (k->outlen - 1) / 2; }
+
+static void fuzz_keep(struct fuzz_keep *k, const char *buf, size_t n)
+{
+    size_t half = fuzz_keep_half(k), tail_cap = k->outlen - 1 - half;
+    char *tail = k->out + half;
+    for (size_t i = 0; i < n; i++) {
+        if (k->head < half)
+            k->out[k->head++] = buf[i];
+        else
+            tail[k->ring++ % tail_cap] = buf[i];
+    }
+}
+
+static void fuzz_keep_finish(struct fuzz_keep *k)
+{
+    size_t half = fuzz_keep_half(k), tail_cap = k->outlen - 1 - half;
+    char *tail = k->out + half;
+    if (k->ring > tail_cap) { /* unroll the ring: oldest byte first */
+        size_t start = k->ring % tail_cap;
+        char *tmp = malloc(tail_cap);
+        if (tmp) {
+            memcpy(tmp, tail + start, tail_cap - start);
+            memcpy(tmp + tail_cap - start, tail, start);
+            memcpy(tail, tmp, tail_cap);
+            free(tmp);
+        }
+    }
+    size_t kept = k->head + (k->ring < tail_cap ? k->ring : tail_cap);
+    k->out[kept] = '\0';
+}
+
 /* Run one boot; its output (stdout and stderr) into out. */
 static int fuzz_run(const struct fuzz_opts *o, struct fuzz_boot *fb, char *out, size_t outlen, bool *termed,
                     bool *killed)
@@ -116,7 +159,7 @@ static int fuzz_run(const struct fuzz_opts *o, struct fuzz_boot *fb, char *out, 
         _exit(127);
     }
     close(pfd[1]);
-    size_t n = 0;
+    struct fuzz_keep keep = { .out = out, .outlen = outlen };
     uint64_t deadline = fuzz_now_ms() + o->timeout_ms;
     *termed = *killed = false;
     for (;;) {
@@ -142,11 +185,9 @@ static int fuzz_run(const struct fuzz_opts *o, struct fuzz_boot *fb, char *out, 
         ssize_t k = read(pfd[0], buf, sizeof buf);
         if (k <= 0)
             break;
-        size_t take = (size_t)k < outlen - 1 - n ? (size_t)k : outlen - 1 - n;
-        memcpy(out + n, buf, take);
-        n += take;
+        fuzz_keep(&keep, buf, (size_t)k);
     }
-    out[n] = '\0';
+    fuzz_keep_finish(&keep);
     close(pfd[0]);
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
