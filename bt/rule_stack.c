@@ -34,12 +34,19 @@ static ZydisRegister bt_data_reg(unsigned bytes)
     return bytes == 2 ? ZYDIS_REGISTER_R14W : ZYDIS_REGISTER_R14D;
 }
 
-/* Store `src` (register or immediate, `bytes` wide) at gs:[esp - bytes], then move ESP. */
-static void bt_push_value(struct bt_ctx *c, ZydisEncoderOperand src, unsigned bytes)
+/* Check `bytes` at gs:[esp - bytes], store `src` (register or immediate,
+ * `stored` bytes wide) at their start, then move ESP. */
+static void bt_push_stored(struct bt_ctx *c, ZydisEncoderOperand src, unsigned bytes, unsigned stored)
 {
     ZydisEncoderOperand slot = bt_stack_mem(c, -(int32_t)bytes, (uint16_t)bytes, true);
+    slot.mem.size = (uint16_t)stored;
     bt_emit_guest(c, ZYDIS_MNEMONIC_MOV, 2, (ZydisEncoderOperand[]){ slot, src });
     bt_move_esp(c, -(int32_t)bytes);
+}
+
+static void bt_push_value(struct bt_ctx *c, ZydisEncoderOperand src, unsigned bytes)
+{
+    bt_push_stored(c, src, bytes, bytes);
 }
 
 /* push Sreg: the selector comes from the vCPU, not from a host segment
@@ -53,10 +60,7 @@ static void bt_push_sreg(struct bt_ctx *c, enum x86_sreg s, unsigned bytes)
     int32_t sel_at = (int32_t)(offsetof(struct vcpu, seg) + (size_t)s * sizeof(struct seg_cache) +
                                offsetof(struct seg_cache, sel));
     emit2(&c->e, ZYDIS_MNEMONIC_MOVZX, eo_reg(ZYDIS_REGISTER_R14D), eo_vcpu(sel_at, 2));
-    ZydisEncoderOperand slot = bt_stack_mem(c, -(int32_t)bytes, (uint16_t)bytes, true);
-    slot.mem.size = 2;
-    bt_emit_guest(c, ZYDIS_MNEMONIC_MOV, 2, (ZydisEncoderOperand[]){ slot, eo_reg(ZYDIS_REGISTER_R14W) });
-    bt_move_esp(c, -(int32_t)bytes);
+    bt_push_stored(c, eo_reg(ZYDIS_REGISTER_R14W), bytes, 2);
 }
 
 void bt_rule_push(struct bt_ctx *c)
