@@ -5,7 +5,7 @@
  * under ("model=max" or "model=base"), so that the guest can assert that
  * CPUID advertises a feature exactly when the model has it.
  *
- *   if (cm_cmdline_has(boot, "model=max")) ...
+ *   if (cm_model_is_max(boot)) ...
  *   uint32_t r[4]; cm_cpuid(7, 0, r);
  */
 #pragma once
@@ -37,15 +37,14 @@ static inline uint32_t cm_read_cr4(void)
 
 static inline void cm_write_cr4(uint32_t v) { asm volatile("movl %0, %%cr4" : : "r"(v) : "memory"); }
 
-/* Is `word` one of the space-separated words of the Multiboot command line? */
-static inline int cm_cmdline_has(const struct rt_boot *boot, const char *word)
+/* Does the command line say the test runs under the max model
+ * ("model=max", or "model=max-nosm": max on an engine without SMEP/SMAP)?
+ * Checks that it names a model at all. */
+static inline int cm_model_is_max(const struct rt_boot *boot)
 {
-    const char *line = (boot->mbi->flags & 4) ? (const char *)boot->mbi->cmdline : "";
-    size_t n = strlen(word);
-    for (const char *s = line; *s; s++)
-        if ((s == line || s[-1] == ' ') && memcmp(s, word, n) == 0 && (s[n] == '\0' || s[n] == ' '))
-            return 1;
-    return 0;
+    int max = rt_cmdline_has(boot, "model=max") || rt_cmdline_has(boot, "model=max-nosm");
+    rt_ok(max || rt_cmdline_has(boot, "model=base"), "the command line names the model (model=max|max-nosm|base)");
+    return max;
 }
 
 /* Address of the instruction a cm_try_* fragment ran, for rt_expect_trap. */

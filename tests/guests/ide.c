@@ -241,16 +241,6 @@ static void test_write_refused(void)
     rt_ok(ata_read_block(sector, 128) && ide_sector_ok(sector, IDE_MASTER_SEED, 100), "sector 100 unchanged");
 }
 
-static int cmdline_is(const struct rt_boot *boot, const char *word)
-{
-    const char *line = (boot->mbi->flags & 4) ? (const char *)boot->mbi->cmdline : "";
-    size_t n = strlen(word);
-    for (const char *s = line; *s; s++)
-        if ((s == line || s[-1] == ' ') && memcmp(s, word, n) == 0 && (s[n] == '\0' || s[n] == ' '))
-            return 1;
-    return 0;
-}
-
 void test_main(const struct rt_boot *boot)
 {
     test_presence_and_reset();
@@ -260,7 +250,7 @@ void test_main(const struct rt_boot *boot)
     test_read_chs();
     test_multiple();
     test_slave();
-    if (cmdline_is(boot, "ro"))
+    if (rt_cmdline_has(boot, "ro"))
         test_write_refused();
     else
         test_write();

@@ -127,9 +127,7 @@ static void test_without(void)
 
 void test_main(const struct rt_boot *boot)
 {
-    /* model=max-nosm: max on an engine without SMEP/SMAP, rdtscp as in max */
-    int max = cm_cmdline_has(boot, "model=max") || cm_cmdline_has(boot, "model=max-nosm");
-    rt_ok(max || cm_cmdline_has(boot, "model=base"), "the command line names the model (model=max|max-nosm|base)");
+    int max = cm_model_is_max(boot); /* max-nosm: rdtscp as in max */
     rt_eq(cm_cpuid_bit(0x80000001u, 0, 3, 27), (uint32_t)max, "CPUID 80000001h:EDX.RDTSCP[27]");
     rt_eq(cm_cpuid_bit(7, 0, 2, 22), (uint32_t)max, "CPUID 7.0:ECX.RDPID[22]");
     if (max)

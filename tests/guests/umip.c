@@ -125,8 +125,7 @@ static void test_without(void)
 
 void test_main(const struct rt_boot *boot)
 {
-    int max = cm_cmdline_has(boot, "model=max") || cm_cmdline_has(boot, "model=max-nosm");
-    rt_ok(max || cm_cmdline_has(boot, "model=base"), "the command line names the model (model=max|max-nosm|base)");
+    int max = cm_model_is_max(boot);
     rt_eq(cm_cpuid_bit(7, 0, 2, 2), (uint32_t)max, "CPUID 7.0:ECX.UMIP[2]");
     if (max)
         test_with();

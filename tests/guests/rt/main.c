@@ -9,6 +9,16 @@
 
 void rt_tables_init(void);
 
+int rt_cmdline_has(const struct rt_boot *boot, const char *word)
+{
+    const char *line = (boot->mbi->flags & 4) ? (const char *)boot->mbi->cmdline : "";
+    size_t n = strlen(word);
+    for (const char *s = line; *s; s++)
+        if ((s == line || s[-1] == ' ') && memcmp(s, word, n) == 0 && (s[n] == '\0' || s[n] == ' '))
+            return 1;
+    return 0;
+}
+
 void rt_main(uint32_t magic, const struct mb_info *mbi)
 {
     struct rt_boot boot = {magic, mbi};

@@ -151,6 +151,8 @@ struct rt_tss_io {
 extern const char rt_guest_name[];
 #define RT_GUEST(name) const char rt_guest_name[] = name
 void test_main(const struct rt_boot *boot);
+/* Is `word` one of the space-separated words of the Multiboot command line? */
+int rt_cmdline_has(const struct rt_boot *boot, const char *word);
 
 /* ---- output ---- */
 void rt_putc(char c);
