@@ -12,11 +12,16 @@
  * #PF event with CR2 = la and the error code of §4.7.  Nothing here
  * delivers anything.
  *
- * Accessed and dirty bits (§4.8) are set like the processor does, but only
- * when the whole walk succeeded and the access is permitted: current Intel
- * processors walk first and then update A/D atomically, and a faulting
- * access leaves the entries untouched here (the SDM allows either; this
- * choice keeps the guest's view deterministic).  The updates are raw 32-bit
+ * Accessed and dirty bits (§4.8) are set like the processor does.  A PDE
+ * that references a page table is "used for linear-address translation" as
+ * soon as the PTE is read through it, so it gets A then, even when the PTE
+ * is not present or the access is not permitted (§4.8: "Whenever the
+ * processor uses a paging-structure entry as part of linear-address
+ * translation, it sets the accessed flag in that entry"; §4.10.3.1: the
+ * PDE is cached for the walk before the PTE is looked at).  The entry that
+ * maps the page (the PTE, or a 4 MiB PDE) gets A, and D on a write, only
+ * when the access is permitted: a faulting access leaves it untouched,
+ * which keeps the guest's view deterministic.  The updates are raw 32-bit
  * atomic ORs into guest RAM, not gmem_write_phys(): a hardware A/D update
  * is not a guest store, so it must not invalidate shadow entries derived
  * from the page-table page (and §4.8's note lets the processor hide these
@@ -72,6 +77,16 @@ static void walk_or_entry(struct vcpu *v, uint32_t pa, uint32_t *val, uint32_t b
     /* pa is 4-aligned (entries are found by index * 4) and RAM is page aligned. */
     uint32_t *entry = (uint32_t *)(void *)p;
     *val = __atomic_fetch_or(entry, bits, __ATOMIC_SEQ_CST) | bits;
+}
+
+/* §4.8: a PDE that references a page table is used for the translation
+ * once the PTE is read through it: it gets A whatever the PTE says (see
+ * the head of this file).  A 4 MiB PDE maps the page itself and follows
+ * the leaf rule in walk_set_ad(); a not-present PDE is not used. */
+static void walk_mark_pde_used(struct vcpu *v, struct walk *w)
+{
+    if ((v->cr0 & CR0_PG) && (w->pde & PTE_P) && !w->large)
+        walk_or_entry(v, w->pde_pa, &w->pde, PTE_A);
 }
 
 /* Fill w->fault with a #PF for the walked address.  `bits` is P and RSVD as
@@ -186,6 +201,8 @@ bool walk_guest(struct vcpu *v, uint32_t la, enum walk_access access, bool user,
     /* §4.3: PS selects a 4 MiB page only with CR4.PSE = 1; otherwise it
      * is ignored and the PDE references a page table. */
     w->large = (v->cr4 & CR4_PSE) && (w->pde & PTE_PS);
+    if (set_ad)
+        walk_mark_pde_used(v, w);
     if (!(w->large ? walk_large(v, w, access, user) : walk_small(v, w, access, user)))
         return false;
     uint32_t final = w->large ? w->pde : w->pte;
@@ -230,6 +247,10 @@ bool walk_guest_range(struct vcpu *v, uint32_t la, uint32_t len, enum walk_acces
         uint32_t room = GMEM_PAGE_SIZE - (at & LA_OFFSET_4K);
         uint32_t size = r->len - off < room ? r->len - off : room;
         if (!walk_guest(v, at, access, user, false, &w[r->n])) {
+            /* The walks so far read their PTEs through their PDEs (§4.8):
+             * those PDEs get A; the leaf entries stay untouched. */
+            for (uint32_t i = 0; i <= r->n; i++)
+                walk_mark_pde_used(v, &w[i]);
             *ev = w[r->n].fault;
             return false;
         }

@@ -3,10 +3,12 @@
  * two levels, 4 KiB pages and, with CR4.PSE, 4 MiB pages.
  *
  * The walker records every level it read and returns a page fault as data
- * (STYLE.md habit 10): it never acts on the fault itself.  When the access is
- * permitted and `set_ad` is true it sets the Accessed bits of the entries it
- * used and, for a write, the Dirty bit of the final one, exactly when the
- * processor would (SDM §4.8).
+ * (STYLE.md habit 10): it never acts on the fault itself.  With `set_ad`
+ * it sets the Accessed bits of the entries it used and, for a write, the
+ * Dirty bit of the final one, when the processor would (SDM §4.8): a PDE
+ * that references a page table gets A as soon as the PTE is read through
+ * it, even if the walk then faults; the final entry only when the access
+ * is permitted.
  *
  *   struct walk w;
  *   if (!walk_guest(v, la, WALK_WRITE, false, true, &w)) deliver(w.fault);
@@ -65,8 +67,10 @@ bool walk_guest(struct vcpu *v, uint32_t la, enum walk_access access, bool user,
 
 /* Set the Accessed bits of the entries a successful walk used and, for a
  * write, the Dirty bit of its final entry (SDM §4.8); w->pde, w->pte and
- * w->dirty follow.  Does nothing when !w->ok.  walk_guest(..., set_ad =
- * true, ...) is walk_guest(..., false, ...) followed by this; the shadow
+ * w->dirty follow.  Does nothing when !w->ok.  For a permitted access,
+ * walk_guest(..., set_ad = true, ...) is walk_guest(..., false, ...)
+ * followed by this (for a faulting one it also sets the A bit of a PDE
+ * that references a page table, which this does not); the shadow
  * calls it alone when a guest write hits a page it mapped read-only because
  * its D bit was clear. */
 void walk_set_ad(struct vcpu *v, struct walk *w, bool write);
@@ -85,6 +89,8 @@ struct walk_range {
  * addresses wrap at 4 GiB) for one access: every page is walked first, and
  * only when all of them permit the access are their A/D bits set.  On a
  * fault *ev is the #PF of the first page that faults (CR2 = the first
- * byte of the access in that page) and nothing has been changed. */
+ * byte of the access in that page), nothing has been accessed, and only
+ * the PDEs through which the walks read their PTEs (up to the faulting
+ * page) have A set (§4.8). */
 bool walk_guest_range(struct vcpu *v, uint32_t la, uint32_t len, enum walk_access access, bool user,
                       struct walk_range *r, struct event *ev);

@@ -127,9 +127,12 @@ static void test_4k_every_combination(void **state)
                                                    user, wp);
                         allowed += allow;
                         faulted += !allow;
-                        /* §4.8: A in both entries used, D in the PTE on a
-                         * write; nothing at all when the access faults. */
-                        uint32_t pde_after = allow ? pde | PTE_A : pde;
+                        /* §4.8: A in every entry used for the translation,
+                         * D in the PTE on a write.  A present PDE is used
+                         * to read the PTE, so it gets A even when the PTE
+                         * is not present or the access faults; the PTE
+                         * only when the access is permitted. */
+                        uint32_t pde_after = (pde & PTE_P) ? pde | PTE_A : pde;
                         uint32_t pte_after = allow ? pte | PTE_A | (acc == WALK_WRITE ? PTE_D : 0) : pte;
                         assert_int_equal(wfx_rd32(v, pde_pa), pde_after);
                         assert_int_equal(wfx_rd32(v, pte_pa), pte_after);
@@ -206,6 +209,53 @@ static void test_walk_set_ad(void **state)
     walk_set_ad(v, &w, true);
     assert_int_equal(wfx_rd32(v, wfx_pte_pa(WFX_PT, LA_4K)), FRAME_4K | PTE_P | PTE_RW);
     assert_int_equal(wfx_rd32(v, wfx_pde_pa(LA_4K)), WFX_PT | PTE_P | PTE_RW | PTE_US);
+}
+
+/* §4.8 ("Whenever the processor uses a paging-structure entry as part of
+ * linear-address translation, it sets the accessed flag in that entry"):
+ * the PDE through which the PTE is read gets A even when the walk then
+ * faults at the PTE, not present or not permitted; the PTE stays as it
+ * was.  A walk without set_ad (a probe) writes nothing, and a 4 MiB PDE
+ * (the entry that maps the page) gets no A from a faulting access. */
+static void test_pde_accessed_when_pte_faults(void **state)
+{
+    struct vcpu *v = wfx_cpu(state);
+    uint32_t pde_pa = wfx_pde_pa(LA_4K), pte_pa = wfx_pte_pa(WFX_PT, LA_4K);
+    static const struct {
+        uint32_t pte;
+        enum walk_access acc;
+        bool user;
+        uint32_t err;
+    } faults[] = {
+        { 0, WALK_READ, false, 0 },                                  /* PTE not present */
+        { FRAME_4K, WALK_WRITE, true, PFEC_W | PFEC_U },             /* not present, other bits set */
+        { FRAME_4K | PTE_P, WALK_WRITE, false, PFEC_P | PFEC_W },    /* read-only, WP = 1 */
+        { FRAME_4K | PTE_P | PTE_RW, WALK_READ, true, PFEC_P | PFEC_U }, /* supervisor page */
+    };
+    for (unsigned i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+        uint32_t pde = WFX_PT | PTE_P | PTE_RW | PTE_US;
+        wfx_wr32(v, pde_pa, pde);
+        wfx_wr32(v, pte_pa, faults[i].pte);
+        struct walk w;
+        assert_false(walk_guest(v, LA_4K, faults[i].acc, faults[i].user, false, &w));
+        assert_int_equal(wfx_rd32(v, pde_pa), pde);
+        assert_false(walk_guest(v, LA_4K, faults[i].acc, faults[i].user, true, &w));
+        wfx_assert_pf(&w.fault, LA_4K, faults[i].err);
+        assert_int_equal(wfx_rd32(v, pde_pa), pde | PTE_A);
+        assert_int_equal(w.pde, pde | PTE_A);
+        assert_int_equal(wfx_rd32(v, pte_pa), faults[i].pte);
+    }
+    /* A not-present PDE is not used: nothing changes. */
+    wfx_wr32(v, pde_pa, WFX_PT | PTE_RW | PTE_US);
+    struct walk w;
+    assert_false(walk_guest(v, LA_4K, WALK_READ, false, true, &w));
+    assert_int_equal(wfx_rd32(v, pde_pa), WFX_PT | PTE_RW | PTE_US);
+    /* A read-only 4 MiB page written with WP = 1: the PDE maps the page. */
+    v->cr4 = CR4_PSE;
+    wfx_wr32(v, pde_pa, 0x00800000u | PTE_PS | PTE_P);
+    assert_false(walk_guest(v, LA_4K, WALK_WRITE, false, true, &w));
+    wfx_assert_pf(&w.fault, LA_4K, PFEC_P | PFEC_W);
+    assert_int_equal(wfx_rd32(v, pde_pa), 0x00800000u | PTE_PS | PTE_P);
 }
 
 /* Every PDE index and PTE index is taken from the right bits of la: five
@@ -312,7 +362,8 @@ static void test_4m_every_combination(void **state)
                                 assert_int_equal(w.dirty, acc == WALK_WRITE);
                             }
                         } else {
-                            assert_int_equal(wfx_rd32(v, pde_pa), allow ? pde | PTE_A : pde);
+                            /* §4.8: the present PDE was used to read the PTE. */
+                            assert_int_equal(wfx_rd32(v, pde_pa), present ? pde | PTE_A : pde);
                             assert_int_equal(wfx_rd32(v, pte_pa), allow ? pte | PTE_A | d : pte);
                             assert_false(w.large);
                             if (present)
@@ -439,6 +490,7 @@ int main(void)
         cmocka_unit_test_setup(test_4k_every_combination, wfx_setup),
         cmocka_unit_test_setup(test_4k_ad_sticky_and_optional, wfx_setup),
         cmocka_unit_test_setup(test_walk_set_ad, wfx_setup),
+        cmocka_unit_test_setup(test_pde_accessed_when_pte_faults, wfx_setup),
         cmocka_unit_test_setup(test_indices, wfx_setup),
         cmocka_unit_test_setup(test_global, wfx_setup),
         cmocka_unit_test_setup(test_4m_every_combination, wfx_setup),

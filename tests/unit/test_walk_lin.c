@@ -62,8 +62,10 @@ static void map_two_pages(struct vcpu *v, const struct second_fault *f)
     fill(v, FRAME_B, 0xdd, 0x1000);
 }
 
-/* A write whose second page faults stores nothing, sets no A/D bit, and
- * reports CR2 = the first byte in the second page. */
+/* A write whose second page faults stores nothing, sets no A/D bit in
+ * either PTE, and reports CR2 = the first byte in the second page.  The
+ * PDE both PTEs were read through gets A (SDM Vol. 3A §4.8: it was used
+ * for the translation). */
 static void test_write_second_page_faults(void **state)
 {
     struct vcpu *v = wfx_cpu(state);
@@ -80,7 +82,8 @@ static void test_write_second_page_faults(void **state)
         assert_true(all_bytes(v, FRAME_A, 0xcc, 0x1000));
         assert_true(all_bytes(v, FRAME_B, 0xdd, 0x1000));
         assert_int_equal(wfx_rd32(v, wfx_pte_pa(WFX_PT, PAGE1)), FRAME_A | PTE_P | PTE_RW | PTE_US);
-        assert_int_equal(wfx_rd32(v, wfx_pde_pa(PAGE1)), WFX_PT | PTE_P | PTE_RW | PTE_US);
+        assert_int_equal(wfx_rd32(v, wfx_pte_pa(WFX_PT, PAGE2)), FRAME_B | f->pte2);
+        assert_int_equal(wfx_rd32(v, wfx_pde_pa(PAGE1)), WFX_PT | PTE_P | PTE_RW | PTE_US | PTE_A);
     }
 }
 
