@@ -378,6 +378,118 @@ static bool known_cs_accessed(const struct known_ctx *k, struct diff_state *fixe
     return any;
 }
 
+/* Copy the other side's A and D bits (bits 5 and 6, nothing else) of the
+ * 32-bit entry at guest-physical pa into *fixed, if pa is compared. */
+static void known_copy_entry_ad(const struct known_ctx *k, struct diff_state *fixed, uint32_t pa)
+{
+    if (pa < DIFF_DATA_BASE || pa - DIFF_DATA_BASE > DIFF_MEM_SIZE - 4)
+        return;
+    uint8_t *f = fixed->mem + (pa - DIFF_DATA_BASE);
+    f[0] = (uint8_t)((f[0] & ~0x60u) | (k->other->mem[pa - DIFF_DATA_BASE] & 0x60u));
+}
+
+/* The A and D bits of the PDE for la and, when that PDE references a page
+ * table (the other side's view), of the PTE that maps la. */
+static void known_copy_ad(const struct known_ctx *k, struct diff_state *fixed, uint32_t la)
+{
+    uint32_t pde_pa = DIFF_SYS_PD + (la >> 22) * 4;
+    known_copy_entry_ad(k, fixed, pde_pa);
+    if (pde_pa < DIFF_DATA_BASE || pde_pa - DIFF_DATA_BASE > DIFF_MEM_SIZE - 4)
+        return;
+    uint32_t pde;
+    memcpy(&pde, k->other->mem + (pde_pa - DIFF_DATA_BASE), sizeof pde);
+    bool large = (k->c->env & DIFF_ENV_PSE) && (pde & 0x80u);
+    if ((pde & 1u) && !large)
+        known_copy_entry_ad(k, fixed, (pde & 0xfffff000u) + ((la >> 12) & 0x3ffu) * 4);
+}
+
+/* The linear address of a 32-bit-addressed memory operand from the other
+ * side's registers at the fault (a fault leaves them as they were before
+ * the instruction) and its segment's base in the GDT or LDT. */
+static bool known_operand_la(const struct known_ctx *k, const ZydisDecodedInstruction *in,
+                             const ZydisDecodedOperand *m, uint32_t *la)
+{
+    const struct diff_state *o = k->other;
+    if (in->address_width != 32 || m->mem.segment < ZYDIS_REGISTER_ES || m->mem.segment > ZYDIS_REGISTER_GS)
+        return false;
+    uint32_t a = (uint32_t)m->mem.disp.value;
+    if (m->mem.base != ZYDIS_REGISTER_NONE) {
+        if (m->mem.base < ZYDIS_REGISTER_EAX || m->mem.base > ZYDIS_REGISTER_EDI)
+            return false;
+        a += o->gpr[m->mem.base - ZYDIS_REGISTER_EAX];
+    }
+    if (m->mem.index != ZYDIS_REGISTER_NONE) {
+        if (m->mem.index < ZYDIS_REGISTER_EAX || m->mem.index > ZYDIS_REGISTER_EDI)
+            return false;
+        a += o->gpr[m->mem.index - ZYDIS_REGISTER_EAX] * m->mem.scale;
+    }
+    uint16_t sel = o->seg[m->mem.segment - ZYDIS_REGISTER_ES];
+    uint32_t table = sel & 4 ? DIFF_SYS_LDT : DIFF_SYS_GDT, limit = sel & 4 ? SYS_LDT_LIMIT : SYS_GDT_LIMIT;
+    if ((sel & ~7u) + 7 > limit)
+        return false;
+    const uint8_t *d = o->mem + (table - DIFF_DATA_BASE) + (sel & ~7u);
+    *la = a + (uint32_t)(d[2] | d[3] << 8 | d[4] << 16 | (uint32_t)d[7] << 24);
+    return true;
+}
+
+/* Read-modify-write operands and paging.  An instruction that reads and
+ * writes the same memory operand (add m, r; xchg m, r; inc m; ...) makes
+ * one access with write intent: the walk checks every page of the operand
+ * for writing before a byte is read, a fault has W/R = 1 whether the page
+ * is missing, supervisor or read-only (SDM Vol. 3A §4.7: W/R "describes the
+ * access causing the page-fault exception"; §6.5: nothing is accessed), and
+ * the entry that maps the page gets A (and D) only when the write is
+ * permitted (§4.8).  Bochs does the same (cpu/paging.cc: "write or r-m-w").
+ * QEMU's TCG splits the instruction into a load and a store: the load
+ * faults with W/R = 0 on a missing or supervisor page; on a read-only page
+ * it succeeds and sets the leaf's A bit before the store faults; on an
+ * operand that crosses pages the load walks both pages for reading and may
+ * fault on the second where the write check faults on the first.
+ * Evidence (seed 1; no real-CPU side: system cases run on the emulators
+ * only): enum:19614 (add [edi], ecx on a not-present page: Unicorn error 0,
+ * btvisor 0x2), enum:19654 (CPL 3 on a supervisor page: 0x5 against 0x7),
+ * enum:19694 (read-only page, WP = 1: the same 0x3, PTE 0x..25 on Unicorn,
+ * 0x..05 on btvisor), enum:19806 (a read-only 4 MiB page: the PDE's A bit),
+ * enum:20206 (read-only page, then a missing one: Unicorn 0 at the second
+ * page, btvisor 0x3 at the first), enum:19697 (writable page, then a
+ * missing one: the first PTE's D bit, set by the write walk as for a plain
+ * store that crosses into a missing page).  Condition: both sides end #PF
+ * at the same instruction, which has a read-and-write memory operand of s
+ * bytes; the error codes differ at most in W/R (Unicorn's clear) and, when
+ * the CR2s differ by less than s (the operand crosses pages), in P.
+ * Correction: the error code and CR2 from the other side, and the A and D
+ * bits of the PDEs and PTEs that map the operand's pages. */
+static bool known_rmw_page_fault(const struct known_ctx *k, struct diff_state *fixed)
+{
+    const struct diff_state *o = k->other, *u = k->uc;
+    if (!(k->c->env & DIFF_ENV_PG) || o->vector != VEC_PF || u->vector != VEC_PF || o->eip != u->eip ||
+        !(o->error_code & PFEC_W))
+        return false;
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    uint32_t off = o->eip - DIFF_CODE_BASE;
+    if (off >= DIFF_CODE_SIZE ||
+        !ZYAN_SUCCESS(ZydisDecoderDecodeFull(k->dec, k->code->bytes + off, DIFF_CODE_SIZE - off, &in, ops)))
+        return false;
+    const ZydisDecodedOperand *m = NULL;
+    for (unsigned i = 0; i < in.operand_count; i++)
+        if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && ops[i].mem.type == ZYDIS_MEMOP_TYPE_MEM &&
+            (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_READ) && (ops[i].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+            m = &ops[i];
+    uint32_t la, size = m ? m->size / 8u : 0;
+    if (!size || !known_operand_la(k, &in, m, &la) || o->cr2 - la >= size || u->cr2 - la >= size)
+        return false;
+    uint32_t may_differ = PFEC_W | (o->cr2 != u->cr2 ? PFEC_P : 0);
+    if ((o->error_code ^ u->error_code) & ~may_differ)
+        return false;
+    fixed->error_code = o->error_code;
+    fixed->cr2 = o->cr2;
+    known_copy_ad(k, fixed, la);
+    if (((la + size - 1) ^ la) & ~0xfffu)
+        known_copy_ad(k, fixed, la + size - 1);
+    return true;
+}
+
 const char *diff_known_unicorn(const ZydisDecoder *dec, const struct diff_case *c,
                                const struct diff_code *code, const struct diff_state *uc,
                                const struct diff_state *other, struct diff_state *fixed, bool *recheck)
@@ -406,6 +518,8 @@ const char *diff_known_unicorn(const ZydisDecoder *dec, const struct diff_case *
         why = why ? "several: see diff_known.c" : "x87 stores to memory leave FSW.IE/OE/UE/PE clear";
     if (known_x87_denormal(&k, fixed))
         why = why ? "several: see diff_known.c" : "x87 denormal-operand flag (FSW.DE) never set";
+    if (known_rmw_page_fault(&k, fixed))
+        why = why ? "several: see diff_known.c" : "read-modify-write operand faults as a read first (#PF W/R = 0, leaf A set)";
     if (known_cs_accessed(&k, fixed))
         why = why ? "several: see diff_known.c" : "far transfers leave the CS (and stack-switch SS) descriptor's accessed bit clear";
     if (known_mmx_exponent(&k, fixed))

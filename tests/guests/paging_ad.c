@@ -12,7 +12,8 @@
  *     caches, SDM §4.10.4.1, so the PDE's A is set again too) — repeated to
  *     catch a monitor that only reports D the first time;
  *   - a not-present PTE holding software data is left exactly as it was
- *     by an access that faults on it; a write refused by WP leaves D clear.
+ *     by an access that faults on it, while the PDE it was read through
+ *     gets A; a write refused by WP leaves D clear.
  * Every expected entry is written out in full: frame | flags.
  */
 #include "paging.h"
@@ -190,10 +191,19 @@ static void test_large(void)
 
 static void test_faulting(void)
 {
+    uint32_t pde_a = pg_phys(pt_test) | PG_P | PG_W | PG_U | PG_A;
+
+    /* The PDE is used to read the PTE, so it gets A even though the PTE
+     * is not present (§4.8: "Whenever the processor uses a paging-structure
+     * entry as part of linear-address translation, it sets the accessed
+     * flag in that entry"); invlpg drops any cached copy of it (§4.10.4.1). */
+    pd[pg_pdi(TEST_VA)] = pde_a & ~PG_A;
+    pg_invlpg(va(8));
     rt_trap_reset();
     pg_try_read((volatile uint32_t *)(va(8) + 4));
     pg_expect_pf(0, pg_at, va(8) + 4, "read of a not-present PTE holding software data");
     rt_eq(pt_test[8], 0x12345000 | PG_AVL, "the not-present PTE is left untouched");
+    rt_eq(pde_test(), pde_a, "the PDE the PTE was read through gets A all the same");
     pg_set_cr0_bits(CR0_WP, 0);
     rt_trap_reset();
     pg_try_write((volatile uint32_t *)(va(7) + 4), 1);
