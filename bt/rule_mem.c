@@ -246,15 +246,16 @@ static bool bt_mem_is_bit_string(const struct decoded_insn *d)
     }
 }
 
-/* Can the instruction be encoded with its memory operand as [r12 + r13]
- * (e.g. not with AH, which no REX-prefixed instruction can name)? */
-static bool bt_soft_encodable(const ZydisEncoderRequest *orig)
+/* Can the instruction be encoded with its memory operand as [base + index]?
+ * [r12 + r13] needs a REX prefix, and no REX-prefixed instruction can name
+ * AH, CH, DH or BH (SDM Vol. 2A §2.2.1.2). */
+static bool bt_soft_encodable_as(const ZydisEncoderRequest *orig, ZydisRegister base, ZydisRegister index)
 {
     ZydisEncoderRequest req = *orig;
     for (unsigned i = 0; i < req.operand_count; i++)
         if (req.operands[i].type == ZYDIS_OPERAND_TYPE_MEMORY) {
             uint16_t size = req.operands[i].mem.size;
-            req.operands[i] = eo_mem(ZYDIS_REGISTER_R12, ZYDIS_REGISTER_R13, 1, 0, size);
+            req.operands[i] = eo_mem(base, index, index ? 1 : 0, 0, size);
         }
     req.prefixes &= ~BT_SEGMENT_PREFIXES;
     req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_NONE;
@@ -262,6 +263,36 @@ static bool bt_soft_encodable(const ZydisEncoderRequest *orig)
     struct emitter side = emit_init(tmp, sizeof tmp);
     emit_request(&side, &req, false);
     return !side.failed;
+}
+
+static bool bt_soft_encodable(const ZydisEncoderRequest *req)
+{
+    return bt_soft_encodable_as(req, ZYDIS_REGISTER_R12, ZYDIS_REGISTER_R13);
+}
+
+/* An instruction naming a high-byte register (mov ah, [esp+0x40] in Linux's
+ * system-call exit) cannot address [r12 + r13].  It runs on [rsi] instead:
+ * rsi is saved in the free scratch r14 around it and holds the host address
+ * the probe found.  No instruction naming AH..BH can name SIL, and only
+ * mov, lea and the register save touch rsi, so the flags and every other
+ * register are the guest's.  The access cannot fault (the probe hit). */
+static bool bt_soft_via_rsi(const ZydisEncoderRequest *req)
+{
+    return !bt_soft_encodable(req) && bt_soft_encodable_as(req, ZYDIS_REGISTER_RSI, ZYDIS_REGISTER_NONE);
+}
+
+static void bt_emit_via_rsi(struct bt_ctx *c, ZydisEncoderRequest *req)
+{
+    for (unsigned i = 0; i < req->operand_count; i++)
+        if (req->operands[i].type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            uint16_t size = req->operands[i].mem.size;
+            req->operands[i] = eo_mem(ZYDIS_REGISTER_RSI, ZYDIS_REGISTER_NONE, 0, 0, size);
+        }
+    emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_R14), eo_reg(ZYDIS_REGISTER_RSI));
+    emit2(&c->e, ZYDIS_MNEMONIC_LEA, eo_reg(ZYDIS_REGISTER_RSI),
+          eo_mem(ZYDIS_REGISTER_R12, ZYDIS_REGISTER_R13, 1, 0, 0));
+    emit_request(&c->e, req, false);
+    emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_RSI), eo_reg(ZYDIS_REGISTER_R14));
 }
 
 void bt_rule_mem(struct bt_ctx *c)
@@ -275,7 +306,7 @@ void bt_rule_mem(struct bt_ctx *c)
     if (bt_softmmu(c)) {
         if (bt_mem_is_hint(d))
             return; /* nothing to do: no access, no fault */
-        if (bt_mem_is_bit_string(d) || !bt_soft_encodable(&req)) {
+        if (bt_mem_is_bit_string(d) || (!bt_soft_encodable(&req) && !bt_soft_via_rsi(&req))) {
             c->co_kind = CO_MEMOP;
             bt_exit_callout(c);
             return;
@@ -292,6 +323,10 @@ void bt_rule_mem(struct bt_ctx *c)
         req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_NONE; /* [r12 + r13]: 64-bit */
     else
         req.prefixes |= ZYDIS_ATTRIB_HAS_SEGMENT_GS;
+    if (soft && bt_soft_via_rsi(&req)) {
+        bt_emit_via_rsi(c, &req);
+        return;
+    }
     /* Encode on the side: an impossible form (e.g. AH with a REX-only
      * address register) falls back to the monitor. */
     uint8_t tmp[ZYDIS_MAX_INSTRUCTION_LENGTH + 1];

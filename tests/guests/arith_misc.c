@@ -119,6 +119,32 @@ static void test_cmpxchg8b(void)
                 "cmpxchg8b not equal: ZF clear, other flags kept");
 }
 
+/* Memory operands with a high-byte register: the soft MMU's host operand
+ * [r12 + r13] cannot be named beside AH..BH, so the translator addresses
+ * through rsi (bt/rule_mem.c); esi, the flags and the other bytes must come
+ * through.  Linux's system-call exit does mov ah, [esp+0x40]. */
+static void test_high_byte_mem(void)
+{
+    uint32_t a = 0x11223344, b = 0x55667788, s = 0xdeadbeef;
+    uint32_t fl;
+    cell = 0xa1b2c3d4;
+    cell8 = 0x7f;
+    asm volatile("movb cell8, %%ah\n\t"        /* ah = 0x7f */
+                 "movb %%bh, cell+1\n\t"       /* cell byte 1 = 0x77 */
+                 "addb cell8, %%bh\n\t"        /* 0x77 + 0x7f = 0xf6: PF AF SF OF */
+                 "pushfl\n\tpopl %2\n\t"
+                 "xchgb %%ah, cell+3\n\t"      /* ah = 0xa1, cell byte 3 = 0x7f */
+                 "cmpb %%ah, cell8"              /* flags of 0x7f - 0xa1 */
+                 : "+a"(a), "+b"(b), "=m"(fl), "+S"(s)
+                 :
+                 : "memory", "cc");
+    rt_eq(a, 0x1122a144, "mov/xchg ah with memory: eax");
+    rt_eq(b, 0x5566f688, "add bh, [mem]: ebx");
+    rt_eq(cell, 0x7fb277d4, "mov [mem], bh and xchg [mem], ah: memory");
+    rt_eq_flags(fl, 0x896, 0x8d5, "add bh, [mem]: flags (PF AF SF OF)");
+    rt_eq(s, 0xdeadbeef, "esi kept around high-byte memory operands");
+}
+
 static const uint8_t xlat_table[8] = {0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87};
 
 static void test_xlat(void)
@@ -136,4 +162,5 @@ void arith_test_misc(void)
     test_xadd_mem();
     test_cmpxchg8b();
     test_xlat();
+    test_high_byte_mem();
 }
