@@ -57,6 +57,8 @@ void bt_exit_after_sti(struct bt_ctx *c, uint32_t target_eip);
 void bt_exit_indirect(struct bt_ctx *c);     /* target EIP in BT_R_DATA */
 void bt_exit_callout(struct bt_ctx *c);      /* emulate c->d in the monitor */
 void bt_exit_raise(struct bt_ctx *c, uint8_t vector, uint8_t event_kind, uint32_t eip);
+/* May the callout c->d run from inside the block (and come back)? */
+bool bt_callout_in_block(const struct bt_ctx *c);
 
 /* The in-process engine: guest memory through the soft MMU (bt/probe.c). */
 static inline bool bt_softmmu(const struct bt_ctx *c) { return c->v->vm->softmmu; }
@@ -87,6 +89,9 @@ void bt_rule_leave(struct bt_ctx *c);
 void bt_rule_pushf(struct bt_ctx *c);
 void bt_rule_popf(struct bt_ctx *c);
 void bt_rule_cli_sti(struct bt_ctx *c);
+
+/* rule_sreg.c */
+void bt_rule_load_sreg(struct bt_ctx *c);
 
 /* rule_string.c */
 void bt_rule_string(struct bt_ctx *c);

@@ -112,7 +112,7 @@ void bt_exit_indirect(struct bt_ctx *c)
 /* May this callout run from inside the block (in-process engine)?  Not
  * when the block single-steps (the run loop raises #DB after it), not in a
  * one-off block, not for hlt, and not when the block is out of room. */
-static bool bt_callout_in_block(const struct bt_ctx *c)
+bool bt_callout_in_block(const struct bt_ctx *c)
 {
     return bt_softmmu(c) && !(c->tb->key.mode & TB_MODE_TF) && !c->tb->ephemeral && c->co_kind != CO_HLT &&
            c->ncallouts + 1 < BT_MAX_CALLOUTS && c->tb->ndescs + 4 < BT_MAX_DESCS;

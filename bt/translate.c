@@ -78,6 +78,7 @@ static void bt_dispatch_rule(struct bt_ctx *c)
         else
             bt_exit_callout(c);
         break;
+    case RULE_LOAD_SREG: bt_rule_load_sreg(c); break;
     case RULE_CALLOUT:
     case RULE_DEFAULT: bt_exit_callout(c); break;
     }
@@ -191,7 +192,7 @@ static bool bt_translate_one(struct bt_ctx *c, uint32_t eip, struct decoded_insn
     }
     c->next_eip = eip + d->i.length;
     c->rule = classify_insn(d, &c->co_kind);
-    if (c->rule != RULE_CALLOUT && tc_is_emulated(c->tc, pa[0])) {
+    if (c->rule != RULE_CALLOUT && c->rule != RULE_LOAD_SREG && tc_is_emulated(c->tc, pa[0])) {
         c->rule = RULE_CALLOUT; /* it kept trapping: adaptive retranslation */
         c->co_kind = CO_MEMOP;
     }

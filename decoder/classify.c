@@ -131,6 +131,13 @@ static bool classify_touches_sreg(const struct decoded_insn *d)
     return false;
 }
 
+/* mov Sreg, r/m or pop Sreg: the destination is a segment register. */
+static bool classify_loads_sreg(const struct decoded_insn *d)
+{
+    return d->i.operand_count_visible > 0 && d->op[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+           ZydisRegisterGetClass(d->op[0].reg.value) == ZYDIS_REGCLASS_SEGMENT;
+}
+
 static bool classify_touches_ctrl_or_debug(const struct decoded_insn *d)
 {
     for (unsigned i = 0; i < d->i.operand_count_visible; i++) {
@@ -157,15 +164,15 @@ enum bt_rule classify_insn(const struct decoded_insn *d, enum callout_kind *kind
             *kind = CO_SYSTEM;
             return RULE_CALLOUT;
         }
-        if (classify_touches_sreg(d))
-            return RULE_CALLOUT; /* CO_SEGMENT */
+        if (classify_touches_sreg(d)) /* CO_SEGMENT */
+            return classify_loads_sreg(d) ? RULE_LOAD_SREG : RULE_CALLOUT;
         rule = RULE_DEFAULT;
         break;
     case ZYDIS_MNEMONIC_PUSH:
         break; /* push Sreg only reads the selector: translated (bt/rule_stack.c) */
     case ZYDIS_MNEMONIC_POP:
-        if (classify_touches_sreg(d))
-            return RULE_CALLOUT;
+        if (classify_loads_sreg(d))
+            return RULE_LOAD_SREG;
         break;
     case ZYDIS_MNEMONIC_JMP:
     case ZYDIS_MNEMONIC_CALL:
@@ -208,6 +215,7 @@ const char *classify_rule_name(enum bt_rule r)
         [RULE_STRING] = "string", [RULE_XLAT] = "xlat", [RULE_JMP] = "jmp", [RULE_JCC] = "jcc",
         [RULE_LOOP] = "loop", [RULE_CALL] = "call", [RULE_RET] = "ret",
         [RULE_CALLOUT] = "callout", [RULE_UD] = "raise-ud", [RULE_RDTSC] = "rdtsc",
+        [RULE_LOAD_SREG] = "load-sreg",
     };
     return (unsigned)r < sizeof names / sizeof names[0] && names[r] ? names[r] : "?";
 }

@@ -35,6 +35,7 @@ enum bt_rule {
     RULE_CALLOUT,     /* sensitive or 64-bit-invalid: the monitor emulates it */
     RULE_UD,          /* raises #UD */
     RULE_RDTSC,       /* native at CPL 0 while the guest TSC equals the host's, else callout */
+    RULE_LOAD_SREG,   /* mov Sreg / pop Sreg: inline from the descriptor cache, else callout */
 };
 
 /* Which counter a callout counts in (monitor/stats.h co_*). */

@@ -12,6 +12,7 @@
  *   if (!cpu_write_cr0(v, value, &ev)) return EMU_EVENT;
  */
 #include "monitor/cpu_priv.h"
+#include "monitor/segcache.h"
 #include "shadowmm/shadow.h"
 
 #define CR0_DEFINED (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM | \
@@ -28,6 +29,7 @@ bool cpu_write_cr0(struct vcpu *v, uint32_t value, struct event *ev)
         return cpu_fault(ev, VEC_GP, 0);
     uint32_t old = v->cr0;
     v->cr0 = (value & CR0_DEFINED) | CR0_ET;
+    segcache_flush(v); /* PE and PG change what a selector load means */
     mmu_cr0_written(v, old); /* paging on/off, WP: the shadow MMU follows */
     return true;
 }

@@ -15,6 +15,7 @@
  */
 #include "monitor/cpu.h"
 #include "monitor/emu_internal.h"
+#include "monitor/segcache.h"
 
 enum emu_status emu_lgdt_lidt(struct vcpu *v, const struct decoded_insn *d, struct event *ev)
 {
@@ -32,6 +33,8 @@ enum emu_status emu_lgdt_lidt(struct vcpu *v, const struct decoded_insn *d, stru
         base &= 0x00ffffffu;
     struct dtr *t = d->i.mnemonic == ZYDIS_MNEMONIC_LGDT ? &v->gdtr : &v->idtr;
     *t = (struct dtr){ .base = base, .limit = (uint16_t)limit };
+    if (t == &v->gdtr)
+        segcache_flush(v); /* cached loads read descriptors of the old table */
     return emu_next(v, d);
 }
 

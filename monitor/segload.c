@@ -18,6 +18,7 @@
  *   if (!seg_load(v, SREG_DS, sel, &ev)) return EMU_EVENT;
  */
 #include "monitor/cpu_priv.h"
+#include "monitor/segcache.h"
 
 bool seg_check_data(struct vcpu *v, uint16_t sel, unsigned cpl, uint8_t bad_vec, uint64_t *desc,
                     struct event *ev)
@@ -146,5 +147,6 @@ bool seg_load(struct vcpu *v, enum x86_sreg s, uint16_t sel, struct event *ev)
     if (!seg_check_data(v, sel, v->cpl, VEC_GP, &d, ev))
         return false;
     vcpu_set_seg(v, s, desc_to_seg(sel, d));
+    segcache_fill(v, s, sel); /* the next load of sel may be done inline */
     return true;
 }

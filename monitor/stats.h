@@ -38,6 +38,9 @@
     X(tcache, tc_flushes, "whole-cache flushes (arena full or forced)")                 \
     X(callout, co_total, "callouts: exits to the monitor to emulate an instruction")    \
     X(callout, co_segment, "callouts: segment register loads")                          \
+    X(callout, seg_inline_loads, "segment loads done inline from the descriptor cache (counted inline)") \
+    X(callout, seg_cache_fills, "segment-descriptor cache entries filled by slow loads") \
+    X(callout, seg_cache_flushes, "segment-descriptor cache flushes (lgdt, CR0, TLB flushes)") \
     X(callout, co_far_transfer, "callouts: far jmp/call/ret, iret")                     \
     X(callout, co_interrupt, "callouts: int n, int3, into, icebp")                      \
     X(callout, co_io, "callouts: in/out/ins/outs")                                      \

@@ -38,6 +38,17 @@ struct seg_cache {
     uint32_t attr;  /* access rights, SEG_ATTR_* layout */
 };
 
+/* One entry of the segment-descriptor cache (monitor/segcache.h). */
+struct segcache_entry {
+    uint32_t tag_any;    /* -(selector | CPL << 16 | VALID) */
+    uint32_t tag_flat;   /* -(that | FLAT) when the base is 0, else 0 */
+    uint64_t desc_neg;   /* minus the descriptor the load checked */
+    uint64_t desc_host;  /* host address of that descriptor in guest RAM */
+    struct seg_cache image; /* the register's hidden part after the load */
+    uint8_t pad[24];
+};
+_Static_assert(sizeof(struct segcache_entry) == 64, "segcache_entry: 64 bytes (SEGCACHE_ENTRY_SHIFT)");
+
 /* GDTR / IDTR. */
 struct dtr {
     uint32_t base;
@@ -132,6 +143,10 @@ struct vcpu {
 
     /* ---- Architectural state kept only by the monitor. ---- */
     struct seg_cache seg[SREG_COUNT]; /* ES CS SS DS FS GS (enum x86_sreg) */
+    /* Loads translated code may do inline (monitor/segcache.h); bit i of
+     * segcache_used: entry i may be filled. */
+    struct segcache_entry segcache[256];
+    uint64_t segcache_used[4];
     uint8_t seg_unrestricted; /* bit s: seg_bounds[s] accept every offset (vcpu_set_seg) */
     struct seg_cache ldtr;
     struct seg_cache tr;

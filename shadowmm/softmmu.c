@@ -22,6 +22,7 @@
 
 #include <sys/mman.h>
 
+#include "monitor/segcache.h"
 #include "monitor/vm.h"
 #include "shadowmm/gmem.h"
 #include "shadowmm/walk.h"
@@ -45,6 +46,7 @@ void softmmu_flush_all(struct vcpu *v)
             softmmu_clear_entry(v, which, i);
         v->tlb_meta[which].large_count = 0;
     }
+    segcache_flush(v); /* its entries hold where the GDT's linear pages were */
     STAT_INC(v->vm, sm_flushes_all);
 }
 
@@ -60,6 +62,7 @@ void softmmu_flush_nonglobal(struct vcpu *v)
         }
         v->tlb_meta[which].large_count = large;
     }
+    segcache_flush(v);
     STAT_INC(v->vm, sm_flushes_cr3);
 }
 
@@ -81,6 +84,7 @@ void softmmu_flush_page(struct vcpu *v, uint32_t la)
                 softmmu_clear_entry(v, which, j);
         }
     }
+    segcache_flush_page(v, la);
     STAT_INC(v->vm, sm_flushes_page);
 }
 

@@ -152,4 +152,5 @@ void test_main(const struct rt_boot *boot)
     test_null_and_np();
     seg_test_gates();
     seg_test_tables();
+    seg_test_cache();
 }

@@ -22,3 +22,4 @@ extern uint8_t seg_ldt_buf[];
 
 void seg_test_gates(void);
 void seg_test_tables(void);
+void seg_test_cache(void);
