@@ -39,6 +39,12 @@ struct vcpu;
  * scratch area and is never registered: the monitor runs it once (to let a
  * write to a code page go through, see monitor/run.c). */
 struct tblock *bt_translate(struct vcpu *v, const struct tb_key *k, bool ephemeral);
+/* An ephemeral block of the instruction at k->eip with its one memory
+ * operand moved to host address `data` (RIP-relative; the implicit DS:EDI
+ * of maskmovq/maskmovdqu through RDI), for monitor/emu_bounce.c.  No
+ * segment check, no probe: the monitor has made the guest access itself.
+ * NULL, without stopping the VM, if the instruction cannot be run so. */
+struct tblock *bt_translate_bounce(struct vcpu *v, const struct tb_key *k, uint8_t *data);
 /* Free an ephemeral block after its one run. */
 void bt_free_ephemeral(struct tblock *tb);
 

@@ -36,6 +36,7 @@ struct bt_ctx {
     bool failed;                     /* the rule could not translate it */
     bool fetch_faulted;              /* the first instruction cannot be fetched: vcpu->pending */
     bool fpu_loaded;                 /* the block has made sure the guest's x87/SSE state is loaded */
+    uint8_t *bounce;                 /* bt_translate_bounce: host address of the memory operand */
     struct exit_desc *unchained_desc; /* shared by the block's never-chained direct exits */
     struct exit_desc *raise_desc[32]; /* shared EV_FAULT raise descriptors, by vector */
     struct pcmap_entry pcmap[BT_MAX_PCMAP];
@@ -81,6 +82,7 @@ void bt_rule_copy(struct bt_ctx *c);
 void bt_rule_mem(struct bt_ctx *c);
 void bt_rule_lea(struct bt_ctx *c);
 void bt_rule_xlat(struct bt_ctx *c);
+void bt_rule_bounce(struct bt_ctx *c); /* the memory operand at c->bounce */
 
 /* rule_stack.c */
 void bt_rule_push(struct bt_ctx *c);

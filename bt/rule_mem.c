@@ -369,3 +369,43 @@ void bt_rule_xlat(struct bt_ctx *c)
     ZydisEncoderOperand m = bt_offset_operand(c, bt_sreg_of(seg), 1, false);
     bt_emit_guest(c, ZYDIS_MNEMONIC_MOV, 2, (ZydisEncoderOperand[]){ eo_reg(ZYDIS_REGISTER_AL), m });
 }
+
+/* The instruction with its memory operand at the host address c->bounce
+ * (bt_translate_bounce, monitor/emu_bounce.c).  A visible operand becomes
+ * [rip + rel32]: no base, no index and so no REX, which every form of the
+ * guest instruction can take.  The implicit DS:EDI of maskmovq/maskmovdqu
+ * is RDI in 64-bit mode: pointed at the buffer for the one instruction and
+ * restored after it (mov leaves the flags alone). */
+void bt_rule_bounce(struct bt_ctx *c)
+{
+    const struct decoded_insn *d = c->d;
+    ZydisEncoderRequest req;
+    if (ZYAN_FAILED(ZydisEncoderDecodedInstructionToEncoderRequest(&d->i, d->op, d->i.operand_count_visible, &req))) {
+        c->failed = true;
+        return;
+    }
+    int mem = -1;
+    for (unsigned i = 0; i < req.operand_count; i++)
+        if (req.operands[i].type == ZYDIS_OPERAND_TYPE_MEMORY)
+            mem = (int)i;
+    req.prefixes &= ~BT_SEGMENT_PREFIXES;
+    req.address_size_hint = ZYDIS_ADDRESS_SIZE_HINT_NONE;
+    if (mem < 0) {
+        emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_vcpu(VCPU_SCRATCH + 8, 8), eo_reg(ZYDIS_REGISTER_RDI));
+        emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_RDI), eo_imm((int64_t)(uintptr_t)c->bounce));
+        emit_request(&c->e, &req, false);
+        emit2(&c->e, ZYDIS_MNEMONIC_MOV, eo_reg(ZYDIS_REGISTER_RDI), eo_vcpu(VCPU_SCRATCH + 8, 8));
+        return;
+    }
+    req.operands[mem] = eo_mem(ZYDIS_REGISTER_RIP, ZYDIS_REGISTER_NONE, 0, 0, req.operands[mem].mem.size);
+    ZydisEncoderRequest first = req;
+    uint8_t tmp[ZYDIS_MAX_INSTRUCTION_LENGTH + 1];
+    struct emitter side = emit_init(tmp, sizeof tmp);
+    emit_request(&side, &first, false); /* its length: rel32 counts from its end */
+    if (side.failed) {
+        c->failed = true;
+        return;
+    }
+    req.operands[mem].mem.displacement = c->bounce - (emit_here(&c->e) + side.len);
+    emit_request(&c->e, &req, false);
+}

@@ -20,6 +20,18 @@
 #include "monitor/vcpu_abi.h"
 #include "shadowmm/shadow.h"
 
+/* Does d read or write memory (an explicit operand or the stack)?  Only
+ * such an instruction can have trapped on a device or a traced page: the
+ * mark of adaptive translation (tc_set_emulated) is on a physical address,
+ * and self-modifying code may have put a jump there since. */
+static bool bt_accesses_memory(const struct decoded_insn *d)
+{
+    for (unsigned i = 0; i < d->i.operand_count; i++)
+        if (d->op[i].type == ZYDIS_OPERAND_TYPE_MEMORY && d->op[i].mem.type != ZYDIS_MEMOP_TYPE_AGEN)
+            return true;
+    return false;
+}
+
 /* Room one guest instruction's translation can never exceed (the longest
  * rule, a string operation on non-flat segments, is well under this). */
 #define BT_INSN_ROOM 256u
@@ -192,7 +204,8 @@ static bool bt_translate_one(struct bt_ctx *c, uint32_t eip, struct decoded_insn
     }
     c->next_eip = eip + d->i.length;
     c->rule = classify_insn(d, &c->co_kind);
-    if (c->rule != RULE_CALLOUT && c->rule != RULE_LOAD_SREG && tc_is_emulated(c->tc, pa[0])) {
+    if (!c->bounce && c->rule != RULE_CALLOUT && c->rule != RULE_LOAD_SREG && bt_accesses_memory(d) &&
+        tc_is_emulated(c->tc, pa[0])) {
         c->rule = RULE_CALLOUT; /* it kept trapping: adaptive retranslation */
         c->co_kind = CO_MEMOP;
     }
@@ -202,9 +215,12 @@ static bool bt_translate_one(struct bt_ctx *c, uint32_t eip, struct decoded_insn
     if (fpu_vector != 0xff) {
         bt_exit_raise(c, fpu_vector, EV_FAULT, eip);
     } else {
-        if (!c->fpu_loaded && c->rule != RULE_CALLOUT && classify_uses_fpu_state(d))
+        if (!c->fpu_loaded && (c->rule != RULE_CALLOUT || c->bounce) && classify_uses_fpu_state(d))
             bt_ensure_guest_fpu(c);
-        bt_dispatch_rule(c);
+        if (c->bounce)
+            bt_rule_bounce(c);
+        else
+            bt_dispatch_rule(c);
     }
     c->tb->ninsns++;
     c->tb->guest_size = c->next_eip - c->tb->key.eip;
@@ -251,9 +267,11 @@ static struct tblock *bt_new_block(const struct tb_key *k, bool ephemeral)
     return tb;
 }
 
-static uint8_t *bt_code_space(struct vcpu *v, bool ephemeral, size_t *cap)
+static uint8_t *bt_code_space(struct vcpu *v, bool ephemeral, bool bounce, size_t *cap)
 {
     struct tcache *tc = v->vm->tc;
+    if (bounce)
+        return tc_bounce_code(tc, cap);
     if (ephemeral)
         return tc_scratch(tc, cap);
     uint8_t *code = tc_code_begin(tc, BT_BLOCK_ROOM);
@@ -295,7 +313,7 @@ static bool bt_finish_block(struct bt_ctx *c)
     return bt_finish_callouts(c);
 }
 
-struct tblock *bt_translate(struct vcpu *v, const struct tb_key *k, bool ephemeral)
+static struct tblock *bt_translate_with(struct vcpu *v, const struct tb_key *k, bool ephemeral, uint8_t *bounce)
 {
     struct vm *vm = v->vm;
     if (!(v->seg[SREG_CS].attr & SEG_ATTR_DB) || !(v->seg[SREG_SS].attr & SEG_ATTR_DB)) {
@@ -306,7 +324,7 @@ struct tblock *bt_translate(struct vcpu *v, const struct tb_key *k, bool ephemer
     struct bt_ctx *c = calloc(1, sizeof *c);
     struct tblock *tb = bt_new_block(k, ephemeral);
     size_t cap = 0;
-    uint8_t *code = tb && c ? bt_code_space(v, ephemeral, &cap) : NULL;
+    uint8_t *code = tb && c ? bt_code_space(v, ephemeral, bounce != NULL, &cap) : NULL;
     if (!code) {
         vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "out of memory translating EIP %#x", k->eip);
         free(c);
@@ -318,11 +336,12 @@ struct tblock *bt_translate(struct vcpu *v, const struct tb_key *k, bool ephemer
     c->tc = vm->tc;
     c->tb = tb;
     c->flat = (k->mode & TB_MODE_FLAT) != 0;
+    c->bounce = bounce;
     c->e = emit_init(code, cap);
     tb->host = code;
     bt_translate_loop(c);
     if (c->failed || c->e.failed || !bt_finish_block(c)) {
-        if (vm->exit_reason == VMEXIT_NONE && !c->fetch_faulted)
+        if (vm->exit_reason == VMEXIT_NONE && !c->fetch_faulted && !bounce)
             vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL,
                             "cannot translate the block at EIP %#x (instruction at %#x%s%s)", k->eip,
                             c->d ? c->d->eip : k->eip, c->e.refused ? ": cannot encode " : "",
@@ -337,6 +356,16 @@ struct tblock *bt_translate(struct vcpu *v, const struct tb_key *k, bool ephemer
         bt_dump_block(vm->dump_file, vm, tb, c->rules);
     free(c);
     return tb;
+}
+
+struct tblock *bt_translate(struct vcpu *v, const struct tb_key *k, bool ephemeral)
+{
+    return bt_translate_with(v, k, ephemeral, NULL);
+}
+
+struct tblock *bt_translate_bounce(struct vcpu *v, const struct tb_key *k, uint8_t *data)
+{
+    return bt_translate_with(v, k, true, data);
 }
 
 void bt_free_ephemeral(struct tblock *tb)

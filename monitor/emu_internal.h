@@ -107,6 +107,14 @@ bool emu_mem_check_write(struct vcpu *v, const struct decoded_insn *d, const Zyd
 /* Stop the VM: the instruction is outside what btvisor emulates. */
 enum emu_status emu_unsupported(struct vcpu *v, const struct decoded_insn *d);
 
+/* ---- run_bounce.c ---- */
+
+/* Run d, whose one memory operand the host cannot reach (a device, nothing,
+ * a traced page), on the host CPU against a copy of that operand, the
+ * guest's access made by the monitor; emu_unsupported() for an instruction
+ * with no such operand. */
+enum emu_status emu_bounce(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+
 /* ---- emu_flags.c: cli, sti, pushf, popf ---- */
 enum emu_status emu_cli(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 enum emu_status emu_sti(struct vcpu *v, const struct decoded_insn *d, struct event *ev);

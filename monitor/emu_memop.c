@@ -9,7 +9,8 @@
  * gmem_*_phys, where RAM, MMIO devices and tracing are told apart.  The
  * row of memop_rules for the mnemonic names the handler; setcc and cmovcc
  * go by their Zydis category, the string instructions to emu_string().
- * What has no row stops the VM with a message naming the instruction.
+ * What has no row — x87, MMX, SSE, one-operand mul/div, ... — the host CPU
+ * runs on a copy of its memory operand (emu_bounce, monitor/run_bounce.c).
  *
  * Handlers "compute fully, then commit": read every operand, compute, write
  * the memory destination, and only then the registers, EFLAGS and EIP, so
@@ -194,7 +195,7 @@ static enum emu_status memop_push(struct vcpu *v, const struct decoded_insn *d, 
     unsigned n = emu_opbytes(d);
     uint64_t x;
     if (!memop_is_mem(&d->op[0]))
-        return emu_unsupported(v, d);
+        return memop_push_value(v, d, ev);
     if (!memop_get(v, d, &d->op[0], n, &x, ev) || !stack_push(v, (uint32_t)x, n, ev))
         return EMU_EVENT;
     return emu_next(v, d);
@@ -210,7 +211,7 @@ static enum emu_status memop_pop(struct vcpu *v, const struct decoded_insn *d, s
     unsigned n = emu_opbytes(d);
     uint32_t esp = v->gpr[GPR_ESP], x;
     if (!memop_is_mem(&d->op[0]))
-        return emu_unsupported(v, d);
+        return memop_pop_reg(v, d, ev);
     if (!stack_pop(v, &x, n, ev))
         return EMU_EVENT;
     if (!memop_put(v, d, &d->op[0], n, x, ev)) {
@@ -229,6 +230,16 @@ static const emu_handler_fn memop_rules[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
     [ZYDIS_MNEMONIC_MOVSX] = memop_movx,
     [ZYDIS_MNEMONIC_PUSH] = memop_push,
     [ZYDIS_MNEMONIC_POP] = memop_pop,
+    /* the other stack users, near branches, xlat (emu_memop_stack.c) */
+    [ZYDIS_MNEMONIC_LEAVE] = memop_leave,
+    [ZYDIS_MNEMONIC_PUSHF] = emu_pushf,
+    [ZYDIS_MNEMONIC_PUSHFD] = emu_pushf,
+    [ZYDIS_MNEMONIC_POPF] = emu_popf,
+    [ZYDIS_MNEMONIC_POPFD] = emu_popf,
+    [ZYDIS_MNEMONIC_CALL] = memop_call_near,
+    [ZYDIS_MNEMONIC_JMP] = memop_jmp_near,
+    [ZYDIS_MNEMONIC_RET] = memop_ret_near,
+    [ZYDIS_MNEMONIC_XLAT] = memop_xlat,
     /* ALU (emu_memop_arith.c) */
     [ZYDIS_MNEMONIC_ADD] = memop_alu,
     [ZYDIS_MNEMONIC_OR] = memop_alu,
@@ -291,6 +302,11 @@ static const emu_handler_fn memop_rules[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
 
 static emu_handler_fn memop_handler_of(const struct decoded_insn *d)
 {
+    /* Zydis names SSE2's movsd/cmpsd (F2 0F 10/11, F2 0F C2) like the
+     * string instructions: those are for the bounce run. */
+    if ((d->i.mnemonic == ZYDIS_MNEMONIC_MOVSD || d->i.mnemonic == ZYDIS_MNEMONIC_CMPSD) &&
+        d->i.meta.isa_ext != ZYDIS_ISA_EXT_BASE)
+        return NULL;
     if ((unsigned)d->i.mnemonic <= ZYDIS_MNEMONIC_MAX_VALUE && memop_rules[d->i.mnemonic])
         return memop_rules[d->i.mnemonic];
     if (d->i.meta.category == ZYDIS_CATEGORY_SETCC)
@@ -311,6 +327,6 @@ enum emu_status emu_memop(struct vcpu *v, const struct decoded_insn *d, struct e
         return emu_invalid_opcode(v, d, ev); /* e.g. vmread on a device or nonexistent memory */
     emu_handler_fn run = memop_handler_of(d);
     if (!run)
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev); /* the host runs it on a copy of the operand (run_bounce.c) */
     return run(v, d, ev);
 }

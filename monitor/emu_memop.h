@@ -3,7 +3,8 @@
  * (emu_memop.c: dispatch, moves, stack, setcc/cmovcc; emu_memop_arith.c:
  * ALU, inc/dec/neg/not, xchg, xadd, cmpxchg, cmpxchg8b; emu_memop_bits.c:
  * bt, bts, btr, btc, bsf, bsr; emu_memop_mul.c: two- and three-operand imul, shld, shrd;
- * emu_memop_shift.c: shl/shr/sar/rol/ror/rcl/rcr;
+ * emu_memop_shift.c: shl/shr/sar/rol/ror/rcl/rcr; emu_memop_stack.c: push and
+ * pop of registers and immediates, leave, near call/jmp/ret, xlat;
  * emu_memop_sse.c: 128-bit SSE moves).
  *
  * An operand is read and written at an explicit width (1, 2, 4, or 8 for
@@ -73,6 +74,15 @@ enum emu_status memop_shift_double(struct vcpu *v, const struct decoded_insn *d,
 
 /* ---- emu_memop_shift.c ---- */
 enum emu_status memop_shift(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+
+/* ---- emu_memop_stack.c ---- */
+enum emu_status memop_push_value(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+enum emu_status memop_pop_reg(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+enum emu_status memop_leave(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+enum emu_status memop_call_near(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+enum emu_status memop_jmp_near(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+enum emu_status memop_ret_near(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+enum emu_status memop_xlat(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 
 /* ---- emu_memop_sse.c ---- */
 enum emu_status memop_sse_move(struct vcpu *v, const struct decoded_insn *d, struct event *ev);

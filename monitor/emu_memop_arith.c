@@ -40,7 +40,7 @@ enum emu_status memop_alu(struct vcpu *v, const struct decoded_insn *d, struct e
 {
     const ZydisDecodedOperand *dst = &d->op[0], *src = &d->op[1];
     if (d->i.operand_count_visible != 2 || !memop_plain(dst) || !memop_plain(src))
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev);
     enum alu_op op = memop_alu_op(d->i.mnemonic);
     bool writes = op != ALU_CMP && op != ALU_TEST;
     unsigned n = memop_bytes(dst);
@@ -61,7 +61,7 @@ enum emu_status memop_unary(struct vcpu *v, const struct decoded_insn *d, struct
 {
     const ZydisDecodedOperand *dst = &d->op[0];
     if (!memop_plain(dst) || dst->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev);
     unsigned n = memop_bytes(dst);
     uint64_t a;
     if (!memop_check_write(v, d, dst, n, ev) || !memop_get(v, d, dst, n, &a, ev))
@@ -82,7 +82,7 @@ enum emu_status memop_xchg(struct vcpu *v, const struct decoded_insn *d, struct 
 {
     const ZydisDecodedOperand *x = &d->op[0], *y = &d->op[1];
     if (!memop_plain(x) || !memop_plain(y))
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev);
     if (memop_is_mem(y)) { /* x is the memory side, written first */
         const ZydisDecodedOperand *t = x;
         x = y;
@@ -103,7 +103,7 @@ enum emu_status memop_xadd(struct vcpu *v, const struct decoded_insn *d, struct 
 {
     const ZydisDecodedOperand *dst = &d->op[0], *src = &d->op[1];
     if (!memop_plain(dst) || !memop_plain(src))
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev);
     unsigned n = memop_bytes(dst);
     uint64_t a, b;
     if (!memop_check_write(v, d, dst, n, ev) || !memop_get(v, d, dst, n, &a, ev) ||
@@ -132,7 +132,7 @@ enum emu_status memop_cmpxchg(struct vcpu *v, const struct decoded_insn *d, stru
 {
     const ZydisDecodedOperand *dst = &d->op[0], *src = &d->op[1];
     if (!memop_plain(dst) || !memop_plain(src))
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev);
     unsigned n = memop_bytes(dst);
     ZydisRegister acc = memop_accumulator(n);
     uint64_t a, s;
@@ -156,7 +156,7 @@ enum emu_status memop_cmpxchg8b(struct vcpu *v, const struct decoded_insn *d, st
 {
     const ZydisDecodedOperand *dst = &d->op[0];
     if (!memop_is_mem(dst))
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev);
     uint64_t m, cmp = ((uint64_t)v->gpr[GPR_EDX] << 32) | v->gpr[GPR_EAX];
     uint64_t rep = ((uint64_t)v->gpr[GPR_ECX] << 32) | v->gpr[GPR_EBX];
     if (!memop_check_write(v, d, dst, 8, ev) || !memop_get(v, d, dst, 8, &m, ev))

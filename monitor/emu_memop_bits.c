@@ -84,7 +84,7 @@ enum emu_status memop_bit(struct vcpu *v, const struct decoded_insn *d, struct e
     const ZydisDecodedOperand *base = &d->op[0];
     unsigned n = memop_bytes(base);
     if (!memop_plain(base) || !memop_plain(&d->op[1]) || (n != 2 && n != 4))
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev);
     if (!memop_is_mem(base))
         return memop_bit_reg(v, d, n, ev);
     struct bit_ref r = memop_bit_ref(v, d, n);
@@ -108,7 +108,7 @@ enum emu_status memop_bitscan(struct vcpu *v, const struct decoded_insn *d, stru
     unsigned n = memop_bytes(dst);
     uint64_t x;
     if (!memop_plain(src) || (n != 2 && n != 4))
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev);
     if (!memop_get(v, d, src, n, &x, ev))
         return EMU_EVENT;
     if (x == 0) {

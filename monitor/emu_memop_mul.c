@@ -28,7 +28,7 @@ enum emu_status memop_imul(struct vcpu *v, const struct decoded_insn *d, struct 
     bool three = d->i.operand_count_visible == 3;
     if (d->i.operand_count_visible < 2 || dst->type != ZYDIS_OPERAND_TYPE_REGISTER ||
         !memop_plain(src) || (n != 2 && n != 4))
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev);
     uint64_t a, b;
     if (!memop_get(v, d, src, n, &a, ev))
         return EMU_EVENT;
@@ -56,7 +56,7 @@ enum emu_status memop_shift_double(struct vcpu *v, const struct decoded_insn *d,
     unsigned n = memop_bytes(dst), bits = 8 * n;
     uint64_t a, b, c;
     if (!memop_plain(dst) || (n != 2 && n != 4))
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev);
     memop_get(v, d, cnt, 1, &c, ev);
     c &= 31;
     if (!memop_check_write(v, d, dst, n, ev) || !memop_get(v, d, dst, n, &a, ev))

@@ -41,7 +41,7 @@ enum emu_status memop_sse_move(struct vcpu *v, const struct decoded_insn *d, str
     bool store = memop_is_mem(dst) && memop_is_xmm(src);
     const ZydisDecodedOperand *mem = store ? dst : src, *reg = store ? src : dst;
     if (!memop_is_mem(mem) || !memop_is_xmm(reg) || mem->size != 128)
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev);
     enum x86_sreg s;
     uint32_t ea = emu_effective_address(v, d, mem, &s);
     if (memop_sse_aligned_form(d->i.mnemonic) && (v->seg[s].base + ea) % 16) {

@@ -287,6 +287,6 @@ enum emu_status emu_execute(struct vcpu *v, const struct decoded_insn *d, struct
     if (!emu_isa_advertised(v, d))
         return emu_invalid_opcode(v, d, ev);
     if (!rule)
-        return emu_unsupported(v, d);
+        return emu_bounce(v, d, ev); /* maskmovq: its DS:EDI through a bounce buffer, or unsupported */
     return rule->run(v, d, ev);
 }

@@ -50,6 +50,7 @@
     X(callout, co_msr, "callouts: rdmsr/wrmsr")                                         \
     X(callout, co_hlt, "callouts: hlt")                                                 \
     X(callout, co_other, "callouts: every other emulated instruction")                  \
+    X(callout, co_bounced, "emulated instructions the host ran on a copy of their memory operand") \
     X(callout, co_in_block, "callouts run from inside a block that went on after them") \
     X(callout, co_next_block, "callouts run from inside a block that went on into the next block") \
     X(callout, co_left_translated, "callouts run from inside a block that then left to the dispatcher") \

@@ -27,6 +27,11 @@ struct tc_linear {
 
 #define TC_HASH_BUCKETS 65536u
 #define TC_SCRATCH_SIZE 8192u
+/* After the scratch area, for monitor/emu_bounce.c: code space of its own
+ * (it may run while a one-off block in the scratch area waits in a helper
+ * call) and the bounce buffer, within rel32 reach of that code. */
+#define TC_BOUNCE_CODE_SIZE 2048u
+#define TC_BOUNCE_DATA_SIZE 1024u
 #define TC_HEAD_SIZE 1024u
 #define TC_TRAP_SLOTS 4096u
 #define TC_IBL_TABLES 4u
@@ -42,6 +47,8 @@ struct tcache {
     uint8_t *helper;             /* copy of bt_helper: the in-block helper call */
     uint8_t *helper_exit;        /* leave the block after a helper call: r14 = vcpu->exit_desc */
     uint8_t *scratch;            /* one-off translations */
+    uint8_t *bounce_code;        /* after it: bounce translations (TC_BOUNCE_CODE_SIZE) */
+    uint8_t *bounce_data;        /* and their buffer (TC_BOUNCE_DATA_SIZE, 64-byte aligned) */
     struct tblock *hash[TC_HASH_BUCKETS];
     struct tblock **page_head;   /* per guest-physical page: blocks with code on it */
     uint32_t npages;

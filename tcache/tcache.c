@@ -87,7 +87,9 @@ static void tc_emit_head(struct tcache *tc)
     if (e.failed)
         abort(); /* TC_HEAD_SIZE is too small for the shared stubs */
     tc->scratch = tc->arena + TC_HEAD_SIZE;
-    tc->blocks_start = TC_HEAD_SIZE + TC_SCRATCH_SIZE;
+    tc->bounce_code = tc->scratch + TC_SCRATCH_SIZE;
+    tc->bounce_data = tc->bounce_code + TC_BOUNCE_CODE_SIZE;
+    tc->blocks_start = TC_HEAD_SIZE + TC_SCRATCH_SIZE + TC_BOUNCE_CODE_SIZE + TC_BOUNCE_DATA_SIZE;
     tc->used = tc->blocks_start;
 }
 
@@ -220,6 +222,18 @@ uint8_t *tc_scratch(struct tcache *tc, size_t *size)
 {
     *size = TC_SCRATCH_SIZE;
     return tc->scratch;
+}
+
+uint8_t *tc_bounce_code(struct tcache *tc, size_t *size)
+{
+    *size = TC_BOUNCE_CODE_SIZE;
+    return tc->bounce_code;
+}
+
+uint8_t *tc_bounce_data(struct tcache *tc, size_t *size)
+{
+    *size = TC_BOUNCE_DATA_SIZE;
+    return tc->bounce_data;
 }
 
 static void tc_page_add(struct tcache *tc, uint32_t pfn, struct tblock *tb, int which)
@@ -480,6 +494,8 @@ bool tc_in_arena(const struct tcache *tc, uintptr_t pc)
 }
 
 void tc_set_ephemeral(struct tcache *tc, struct tblock *tb) { tc->ephemeral = tb; }
+
+struct tblock *tc_ephemeral(const struct tcache *tc) { return tc->ephemeral; }
 
 /* The slot for pa: open addressing, the oldest entry of a full probe
  * window is reused (the counts are a heuristic, not a record). */

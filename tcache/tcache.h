@@ -148,6 +148,10 @@ uint8_t *tc_code_begin(struct tcache *tc, size_t max);
 void tc_commit(struct tcache *tc, struct tblock *tb);
 /* Scratch space for a one-off (ephemeral) translation. */
 uint8_t *tc_scratch(struct tcache *tc, size_t *size);
+/* monitor/emu_bounce.c's one-off code space and its buffer for a memory
+ * operand's bytes (64-byte aligned, within rel32 reach of that code). */
+uint8_t *tc_bounce_code(struct tcache *tc, size_t *size);
+uint8_t *tc_bounce_data(struct tcache *tc, size_t *size);
 
 /* Chain exit `slot` of `from` to `to` (same mode; both valid). */
 void tc_link(struct tcache *tc, struct tblock *from, unsigned slot, struct tblock *to);
@@ -185,6 +189,7 @@ void tc_ibl_sync_mode(struct tcache *tc, struct vcpu *v, uint32_t mode);
 /* The one-off block running from the scratch area, or NULL (the signal
  * handler must find it too). */
 void tc_set_ephemeral(struct tcache *tc, struct tblock *tb);
+struct tblock *tc_ephemeral(const struct tcache *tc);
 /* Unchain the jumps out of tb (the timer signal: leave the block soon). */
 void tc_detach_block(struct tcache *tc, struct tblock *tb);
 /* Empty the indirect-branch tables. */
