@@ -47,6 +47,22 @@ static void bt_dump_host(FILE *out, csh cs, const uint8_t *code, size_t len)
         cs_free(insn, n);
 }
 
+void bt_dump_prepare(void)
+{
+    static const uint8_t nop[] = { 0x90 };
+    const cs_mode modes[] = { CS_MODE_32, CS_MODE_64 };
+    for (unsigned m = 0; m < 2; m++) {
+        csh cs;
+        cs_insn *insn = NULL;
+        if (cs_open(CS_ARCH_X86, modes[m], &cs) != CS_ERR_OK)
+            continue;
+        size_t n = cs_disasm(cs, nop, sizeof nop, 0, 1, &insn);
+        if (n)
+            cs_free(insn, n);
+        cs_close(&cs);
+    }
+}
+
 void bt_dump_block(FILE *out, struct vm *vm, const struct tblock *tb, const unsigned char *rules)
 {
     csh guest, host;

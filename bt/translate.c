@@ -17,6 +17,7 @@
 
 #include "bt/ctx.h"
 #include "bt/dump.h"
+#include "monitor/hostcall.h"
 #include "monitor/vcpu_abi.h"
 #include "shadowmm/shadow.h"
 
@@ -251,15 +252,15 @@ static void bt_translate_loop(struct bt_ctx *c)
         bt_exit_direct(c, eip);
 }
 
-static struct tblock *bt_new_block(const struct tb_key *k, bool ephemeral)
+static struct tblock *bt_new_block(struct stats *s, const struct tb_key *k, bool ephemeral)
 {
-    struct tblock *tb = calloc(1, sizeof *tb);
+    struct tblock *tb = host_calloc(s, 1, sizeof *tb);
     if (!tb)
         return NULL;
     tb->key = *k;
     tb->pfn_last = k->pfn;
     tb->ephemeral = ephemeral;
-    tb->descs = calloc(BT_MAX_DESCS, sizeof *tb->descs);
+    tb->descs = host_calloc(s, BT_MAX_DESCS, sizeof *tb->descs);
     if (!tb->descs) {
         free(tb);
         return NULL;
@@ -290,7 +291,7 @@ static bool bt_finish_callouts(struct bt_ctx *c)
     struct tblock *tb = c->tb;
     if (c->ncallouts == 0)
         return true;
-    tb->insns = malloc(c->ncallouts * sizeof *tb->insns);
+    tb->insns = host_malloc(&c->v->vm->stats, c->ncallouts * sizeof *tb->insns);
     if (!tb->insns)
         return false;
     memcpy(tb->insns, c->callout_insns, c->ncallouts * sizeof *tb->insns);
@@ -306,7 +307,7 @@ static bool bt_finish_block(struct bt_ctx *c)
     struct tblock *tb = c->tb;
     tb->host_size = (uint32_t)c->e.len;
     tb->npcmap = (uint16_t)c->npcmap;
-    tb->pcmap = malloc(c->npcmap * sizeof *tb->pcmap);
+    tb->pcmap = host_malloc(&c->v->vm->stats, c->npcmap * sizeof *tb->pcmap);
     if (!tb->pcmap)
         return false;
     memcpy(tb->pcmap, c->pcmap, c->npcmap * sizeof *tb->pcmap);
@@ -321,8 +322,8 @@ static struct tblock *bt_translate_with(struct vcpu *v, const struct tb_key *k, 
                         "16-bit code or stack segments are not supported (EIP %#x)", v->eip);
         return NULL;
     }
-    struct bt_ctx *c = calloc(1, sizeof *c);
-    struct tblock *tb = bt_new_block(k, ephemeral);
+    struct bt_ctx *c = host_calloc(&vm->stats, 1, sizeof *c);
+    struct tblock *tb = bt_new_block(&vm->stats, k, ephemeral);
     size_t cap = 0;
     uint8_t *code = tb && c ? bt_code_space(v, ephemeral, bounce != NULL, &cap) : NULL;
     if (!code) {
@@ -352,8 +353,11 @@ static struct tblock *bt_translate_with(struct vcpu *v, const struct tb_key *k, 
     }
     if (!ephemeral)
         tc_commit(vm->tc, tb);
-    if (vm->dump_file)
+    if (vm->dump_file) {
+        const void *brk0 = host_break(); /* Capstone allocates through malloc */
         bt_dump_block(vm->dump_file, vm, tb, c->rules);
+        host_allocator_since(&vm->stats, brk0);
+    }
     free(c);
     return tb;
 }

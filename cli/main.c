@@ -13,6 +13,7 @@
  *   btvisor -kernel tests/guests/demo.elf -serial stdio
  */
 #include "cli/options.h"
+#include "monitor/hostcall.h"
 #include "monitor/vm.h"
 
 #include <errno.h>
@@ -40,6 +41,7 @@ static int main_check_stats_path(const struct vm_config *cfg)
 int main(int argc, char **argv)
 {
     struct vm_config cfg;
+    host_allocator_setup(); /* before the first allocation: brk its only host call */
     int r = options_parse(argc, argv, &cfg, stdout, stderr);
     if (r != 0)
         return options_exit_status(r);

@@ -36,6 +36,7 @@
 #include "devices/testdev.h"
 #include "devices/uart.h"
 #include "devices/vga_text.h"
+#include "monitor/hostcall.h"
 #include "monitor/vm.h"
 
 static int board_init_com1(struct vm *vm, const struct serial_config *com1, char *err,
@@ -60,10 +61,7 @@ static int board_init_com1(struct vm *vm, const struct serial_config *com1, char
 
 uint64_t board_clock_monotonic(struct vm *vm)
 {
-    struct timespec ts;
-    (void)vm;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return host_clock_ns(vm ? &vm->stats : NULL, CLOCK_MONOTONIC);
 }
 
 static int board_init_pic(struct vm *vm, const struct serial_config *com1, char *err,

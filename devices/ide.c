@@ -140,6 +140,7 @@ static int ide_channel_attach(struct vm *vm, struct ide_channel *c, char *err, s
         d->disk = ide_disk_open(cfg, err, errlen);
         if (!d->disk)
             return -1;
+        d->disk->stats = &vm->stats;
         ide_drive_geometry(d);
         snprintf(d->serial, sizeof d->serial, "BTV%04u%013u", c->index * 2 + i, 0u);
     }

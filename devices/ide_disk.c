@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "devices/board.h"
+#include "monitor/hostcall.h"
 
 static struct ide_disk *ide_disk_fail(struct ide_disk *d, char *err, size_t errlen, const char *fmt,
                                       const char *path, const char *why)
@@ -88,7 +89,7 @@ void ide_disk_close(struct ide_disk *d)
         return;
     if (d->fd >= 0) {
         ide_disk_flush(d);
-        close(d->fd);
+        host_close(d->stats, d->fd);
     }
     for (uint64_t i = 0; i < d->chunks; i++)
         free(d->overlay[i]);
@@ -98,10 +99,11 @@ void ide_disk_close(struct ide_disk *d)
 
 /* pread/pwrite all of it; 0 or -1.  Past the end of the file (which only
  * a concurrent truncation could cause) reads as zeros. */
-static int ide_disk_pio(int fd, uint8_t *buf, size_t len, uint64_t off, bool write)
+static int ide_disk_pio(struct ide_disk *d, uint8_t *buf, size_t len, uint64_t off, bool write)
 {
     while (len) {
-        ssize_t n = write ? pwrite(fd, buf, len, (off_t)off) : pread(fd, buf, len, (off_t)off);
+        ssize_t n = write ? host_pwrite(d->stats, d->fd, buf, len, (off_t)off)
+                          : host_pread(d->stats, d->fd, buf, len, (off_t)off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -123,12 +125,12 @@ static int ide_disk_pio(int fd, uint8_t *buf, size_t len, uint64_t off, bool wri
 static uint8_t *ide_disk_chunk(struct ide_disk *d, uint64_t chunk)
 {
     if (!d->overlay[chunk]) {
-        uint8_t *c = malloc(IDE_DISK_CHUNK);
+        uint8_t *c = host_malloc(d->stats, IDE_DISK_CHUNK);
         if (!c)
             return NULL;
         uint64_t off = chunk * IDE_DISK_CHUNK, end = d->sectors * IDE_SECTOR_SIZE;
         uint64_t len = end - off < IDE_DISK_CHUNK ? end - off : IDE_DISK_CHUNK;
-        if (ide_disk_pio(d->fd, c, len, off, false) < 0) {
+        if (ide_disk_pio(d, c, len, off, false) < 0) {
             free(c);
             return NULL;
         }
@@ -142,7 +144,7 @@ static int ide_disk_snapshot_io(struct ide_disk *d, uint64_t lba, uint8_t *buf, 
 {
     uint64_t off = lba * IDE_SECTOR_SIZE, chunk = off / IDE_DISK_CHUNK;
     if (!write && !d->overlay[chunk])
-        return ide_disk_pio(d->fd, buf, IDE_SECTOR_SIZE, off, false);
+        return ide_disk_pio(d, buf, IDE_SECTOR_SIZE, off, false);
     uint8_t *c = ide_disk_chunk(d, chunk);
     if (!c)
         return -1;
@@ -156,7 +158,7 @@ int ide_disk_read(struct ide_disk *d, uint64_t lba, unsigned count, uint8_t *buf
     if (lba + count > d->sectors)
         return -1;
     if (!d->snapshot)
-        return ide_disk_pio(d->fd, buf, (size_t)count * IDE_SECTOR_SIZE, lba * IDE_SECTOR_SIZE, false);
+        return ide_disk_pio(d, buf, (size_t)count * IDE_SECTOR_SIZE, lba * IDE_SECTOR_SIZE, false);
     for (unsigned i = 0; i < count; i++)
         if (ide_disk_snapshot_io(d, lba + i, buf + i * IDE_SECTOR_SIZE, false) < 0)
             return -1;
@@ -174,7 +176,7 @@ int ide_disk_write(struct ide_disk *d, uint64_t lba, unsigned count, const uint8
         return 0;
     }
     d->dirty = true;
-    return ide_disk_pio(d->fd, (uint8_t *)buf, (size_t)count * IDE_SECTOR_SIZE, lba * IDE_SECTOR_SIZE, true);
+    return ide_disk_pio(d, (uint8_t *)buf, (size_t)count * IDE_SECTOR_SIZE, lba * IDE_SECTOR_SIZE, true);
 }
 
 int ide_disk_flush(struct ide_disk *d)
@@ -182,5 +184,5 @@ int ide_disk_flush(struct ide_disk *d)
     if (!d->dirty)
         return 0;
     d->dirty = false;
-    return fdatasync(d->fd) < 0 && errno != EINVAL ? -1 : 0;
+    return host_fdatasync(d->stats, d->fd) < 0 && errno != EINVAL ? -1 : 0;
 }

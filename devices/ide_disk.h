@@ -29,6 +29,7 @@
 #define IDE_DISK_CHUNK (64u << 10) /* snapshot copy-on-write unit */
 
 struct drive_config;
+struct stats;
 
 struct ide_disk {
     const char *path;     /* the image file, for messages */
@@ -39,6 +40,7 @@ struct ide_disk {
     uint8_t **overlay;    /* snapshot: chunk i's private copy, NULL while unwritten */
     uint64_t chunks;      /* entries in overlay */
     bool dirty;           /* written since the last flush (read-write images) */
+    struct stats *stats;  /* where its host calls are counted (the VM's), NULL: nowhere */
 };
 
 /* Open cfg->path as cfg says.  NULL with a message in err. */

@@ -30,6 +30,7 @@
 #include <x86intrin.h>
 
 #include "devices/lapic.h"
+#include "monitor/hostcall.h"
 #include "monitor/vm.h"
 
 static uint64_t lapic_now(const struct lapic *a)
@@ -121,12 +122,10 @@ static uint64_t lapic_tsc_hz(struct lapic *a)
 {
     if (a->tsc_hz)
         return a->tsc_hz;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t t0 = __rdtsc(), n0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, n1;
+    struct stats *s = &a->vm->stats;
+    uint64_t t0 = __rdtsc(), n0 = host_clock_ns(s, CLOCK_MONOTONIC), n1;
     do {
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        n1 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        n1 = host_clock_ns(s, CLOCK_MONOTONIC);
     } while (n1 - n0 < 2000000u);
     uint64_t t1 = __rdtsc();
     a->tsc_hz = (uint64_t)((double)(t1 - t0) * 1e9 / (double)(n1 - n0));

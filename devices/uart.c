@@ -320,7 +320,9 @@ int uart_init(struct uart *u, struct vm *vm, uint16_t base, int irq,
     u->base = base;
     u->irq = irq;
     uart_reset(u);
-    return uart_backend_open(&u->be, cfg, err, errlen);
+    int r = uart_backend_open(&u->be, cfg, err, errlen);
+    u->be.stats = vm ? &vm->stats : NULL; /* its host calls from now on */
+    return r;
 }
 
 void uart_destroy(struct uart *u)

@@ -24,6 +24,7 @@
 #include "devices/board.h"
 
 struct vm;
+struct stats;
 
 #define UART_COM1_BASE 0x3f8
 #define UART_COM1_IRQ 4
@@ -116,6 +117,7 @@ struct uart_backend {
     uint8_t in_queue[UART_IN_QUEUE_SIZE]; /* input read from in_fd, not yet received */
     size_t in_head;                /* index of the oldest byte in in_queue */
     size_t in_len;                 /* bytes in in_queue */
+    struct stats *stats;           /* where its host calls are counted (the VM's), NULL: nowhere */
 };
 
 /* One 16550A. */

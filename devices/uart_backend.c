@@ -37,35 +37,36 @@
 #include <unistd.h>
 
 #include "devices/uart.h"
+#include "monitor/hostcall.h"
 
 #define UART_ESCAPE_CHAR 0x01 /* Ctrl-A */
 
 /* Wait until fd accepts more output (it was found non-blocking and full). */
-static void uart_backend_wait_writable(int fd)
+static void uart_backend_wait_writable(struct uart_backend *be)
 {
-    struct pollfd p = { .fd = fd, .events = POLLOUT };
-    while (poll(&p, 1, -1) < 0 && errno == EINTR)
+    struct pollfd p = { .fd = be->out_fd, .events = POLLOUT };
+    while (host_poll(be->stats, &p, 1, -1) < 0 && errno == EINTR)
         ;
 }
 
 static void uart_backend_report_write_error(struct uart_backend *be, int error)
 {
     be->out_failed = true;
-    fprintf(stderr, "btvisor: serial output to %s failed: %s (%zu bytes lost, later output dropped)\n",
-            be->name, strerror(error), be->out_len);
+    host_message(be->stats, "btvisor: serial output to %s failed: %s (%zu bytes lost, later output dropped)\n",
+                 be->name, strerror(error), be->out_len);
 }
 
 void uart_backend_flush(struct uart_backend *be)
 {
     size_t done = 0;
     while (be->out_fd >= 0 && !be->out_failed && done < be->out_len) {
-        ssize_t n = write(be->out_fd, be->out_buf + done, be->out_len - done);
+        ssize_t n = host_write(be->stats, be->out_fd, be->out_buf + done, be->out_len - done);
         if (n > 0) {
             done += (size_t)n;
         } else if (n < 0 && errno == EINTR) {
             continue;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            uart_backend_wait_writable(be->out_fd);
+            uart_backend_wait_writable(be);
         } else {
             be->out_len -= done;
             uart_backend_report_write_error(be, n < 0 ? errno : EIO);
@@ -150,11 +151,11 @@ void uart_backend_close(struct uart_backend *be)
 {
     uart_backend_flush(be);
     if (be->in_tty) {
-        tcsetattr(be->in_fd, TCSANOW, &be->in_saved);
+        host_tcsetattr(be->stats, be->in_fd, TCSANOW, &be->in_saved);
         be->in_tty = false;
     }
     if (be->out_owned && be->out_fd >= 0)
-        close(be->out_fd);
+        host_close(be->stats, be->out_fd);
     be->out_fd = -1;
     be->out_owned = false;
     be->in_fd = -1;
@@ -182,7 +183,7 @@ static void uart_backend_key(struct uart_backend *be, uint8_t byte)
     if (byte == 'x' || byte == 'X')
         be->quit_requested = true;
     else if (byte == 'h' || byte == 'H')
-        fprintf(stderr, "\r\nbtvisor: Ctrl-A x  exit, Ctrl-A Ctrl-A  send Ctrl-A\r\n");
+        host_message(be->stats, "\r\nbtvisor: Ctrl-A x  exit, Ctrl-A Ctrl-A  send Ctrl-A\r\n");
     else
         uart_backend_queue(be, byte); /* Ctrl-A Ctrl-A sends one; others pass */
 }
@@ -191,7 +192,7 @@ static void uart_backend_key(struct uart_backend *be, uint8_t byte)
 static bool uart_backend_input_ready(struct uart_backend *be)
 {
     struct pollfd p = { .fd = be->in_fd, .events = POLLIN };
-    if (poll(&p, 1, 0) <= 0)
+    if (host_poll(be->stats, &p, 1, 0) <= 0)
         return false;
     if (p.revents & POLLNVAL) {
         be->in_eof = true; /* stdin is closed */
@@ -209,7 +210,7 @@ void uart_backend_fill(struct uart_backend *be)
     size_t want = be->in_tty ? sizeof buf : (room < sizeof buf ? room : sizeof buf);
     if (want == 0 || !uart_backend_input_ready(be))
         return;
-    ssize_t n = read(be->in_fd, buf, want);
+    ssize_t n = host_read(be->stats, be->in_fd, buf, want);
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
         return;
     if (n <= 0) {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "devices/crtc.h"
+#include "monitor/hostcall.h"
 #include "monitor/vm.h"
 
 #define VGA_TEXT_BLANK 0x0720u /* a space, light grey on black */
@@ -66,8 +67,8 @@ static int vga_text_write_file(struct vm *vm, int fd)
 {
     char text[VGA_TEXT_RENDER_MAX];
     size_t len = vga_text_render(vm, text, sizeof text);
-    ssize_t put = pwrite(fd, text, len, 0);
-    if (put < 0 || ftruncate(fd, (off_t)len) != 0)
+    ssize_t put = host_pwrite(&vm->stats, fd, text, len, 0);
+    if (put < 0 || host_ftruncate(&vm->stats, fd, (off_t)len) != 0)
         return -1;
     if ((size_t)put != len) {
         errno = ENOSPC;
@@ -82,8 +83,8 @@ static void vga_text_rewrite(struct vm *vm, struct vga_text *t)
         return;
     if (vga_text_write_file(vm, t->fd) < 0) {
         t->write_failed = true;
-        fprintf(stderr, "btvisor: cannot rewrite the text screen file '%s': %s\n", t->path,
-                strerror(errno));
+        host_message(&vm->stats, "btvisor: cannot rewrite the text screen file '%s': %s\n", t->path,
+                     strerror(errno));
     }
 }
 
@@ -126,7 +127,7 @@ void vga_text_finish(struct vm *vm)
     vga_text_sample(vm, t);
     vga_text_rewrite(vm, t); /* even unchanged: FILE shows the final screen */
     if (t->fd >= 0)
-        close(t->fd);
+        host_close(&vm->stats, t->fd);
     t->fd = -1;
 }
 

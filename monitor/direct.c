@@ -29,12 +29,12 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "decoder/classify.h"
 #include "monitor/cpu.h"
 #include "monitor/emulate.h"
+#include "monitor/hostcall.h"
 #include "monitor/run_priv.h"
 #include "monitor/vm.h"
 #include "shadowmm/shadow.h"
@@ -183,7 +183,7 @@ static bool direct_install(struct vcpu *v, const struct user_desc d[SREG_COUNT],
     for (int s = 0; s < SREG_COUNT; s++) {
         if (!used[s] || (v->direct.installed[s] && memcmp(&v->direct.ldt[s], &d[s], sizeof d[s]) == 0))
             continue;
-        if (syscall(SYS_modify_ldt, 1, &d[s], sizeof d[s]) != 0) {
+        if (host_modify_ldt(&v->vm->stats, 1, &d[s], sizeof d[s]) != 0) {
             vm_request_exit(v->vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "modify_ldt failed: %s", strerror(errno));
             return false;
         }
@@ -266,8 +266,9 @@ static void direct_handle_exit(struct vcpu *v)
 {
     const struct host_fault *hf = &v->host_fault;
     if (getenv("BTV_DEBUG_DIRECT"))
-        fprintf(stderr, "direct exit: sig %d trap %llu err %#llx addr %#llx eip %#x\n", hf->signo,
-                (unsigned long long)hf->trapno, (unsigned long long)hf->err, (unsigned long long)hf->addr, v->eip);
+        host_message(&v->vm->stats, "direct exit: sig %d trap %llu err %#llx addr %#llx eip %#x\n", hf->signo,
+                     (unsigned long long)hf->trapno, (unsigned long long)hf->err, (unsigned long long)hf->addr,
+                     v->eip);
     switch (hf->signo) {
     case SIGSYS:
         direct_syscall(v);

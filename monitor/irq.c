@@ -38,6 +38,7 @@
 #include "devices/pit.h"
 #include "devices/rtc.h"
 #include "monitor/cpu.h"
+#include "monitor/hostcall.h"
 #include "monitor/vm.h"
 
 int irq_init(struct vm *vm, char *err, size_t errlen)
@@ -58,7 +59,7 @@ int irq_init(struct vm *vm, char *err, size_t errlen)
 void irq_fini(struct vm *vm)
 {
     if (vm->irq.timer_valid)
-        timer_delete(vm->irq.timer);
+        host_timer_delete(&vm->stats, vm->irq.timer);
     vm->irq.timer_valid = false;
 }
 
@@ -75,7 +76,7 @@ static void irq_arm(struct vm *vm, uint64_t deadline_ns)
         if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
             its.it_value.tv_nsec = 1;
     }
-    timer_settime(vm->irq.timer, TIMER_ABSTIME, &its, NULL); /* all zero: disarm */
+    host_timer_settime(&vm->stats, vm->irq.timer, TIMER_ABSTIME, &its); /* all zero: disarm */
     vm->irq.armed_ns = deadline_ns;
 }
 
@@ -86,7 +87,7 @@ void irq_retry_soon(struct vm *vm)
     struct itimerspec its;
     memset(&its, 0, sizeof its);
     its.it_value.tv_nsec = 1000000; /* 1 ms from now (relative) */
-    timer_settime(vm->irq.timer, 0, &its, NULL); /* async-signal-safe */
+    host_timer_settime(&vm->stats, vm->irq.timer, 0, &its); /* async-signal-safe */
     vm->irq.armed_ns = 0; /* "already fired": the next irq_update re-arms for the real deadline */
 }
 
@@ -188,7 +189,7 @@ void irq_wait_halted(struct vcpu *v)
     }
     struct pollfd pfd = { .fd = 0, .events = POLLIN };
     STAT_INC(vm, ev_halt_waits);
-    ppoll(&pfd, input ? 1 : 0, tsp, NULL);
+    host_ppoll(&vm->stats, &pfd, input ? 1 : 0, tsp);
     board_poll(vm); /* terminal input may raise the UART's interrupt */
     irq_update(vm);
 }

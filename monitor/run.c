@@ -18,16 +18,18 @@
 #include "monitor/run.h"
 
 #include <asm/prctl.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bt/bt.h"
+#include "bt/dump.h"
 #include "devices/intr.h"
 #include "decoder/classify.h"
 #include "monitor/cpu.h"
 #include "monitor/direct.h"
+#include "monitor/hostcall.h"
 #include "monitor/irq.h"
 #include "monitor/emulate.h"
 #include "monitor/signals.h"
@@ -48,11 +50,16 @@ struct run_exit {
 int run_init(struct vm *vm, char *err, size_t errlen)
 {
     if (vm->cfg.dump_path) {
-        vm->dump_file = fopen(vm->cfg.dump_path, "w");
+        /* A stream whose writes are counted host calls (monitor/hostcall.h). */
+        int fd = open(vm->cfg.dump_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        vm->dump_file = fd < 0 ? NULL : host_fdopen_counted(&vm->stats, fd);
         if (!vm->dump_file) {
+            if (fd >= 0)
+                close(fd);
             snprintf(err, errlen, "cannot write translations to '%s'", vm->cfg.dump_path);
             return -1;
         }
+        bt_dump_prepare();
     }
     if (signals_install(err, errlen) < 0)
         return -1;
@@ -206,7 +213,7 @@ void vm_run(struct vm *vm)
     struct vcpu *v = &vm->cpu;
     struct run_exit re = { 0 };
     unsigned polls = 0;
-    if (syscall(SYS_arch_prctl, ARCH_SET_GS, (unsigned long)GMEM_WINDOW_BASE) != 0) {
+    if (host_arch_prctl(&vm->stats, ARCH_SET_GS, (unsigned long)GMEM_WINDOW_BASE) != 0) {
         vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "cannot set the GS base to the guest window");
         return;
     }

@@ -36,6 +36,7 @@
 
 #include "bt/bt.h"
 #include "monitor/confine.h"
+#include "monitor/hostcall.h"
 #include "monitor/irq.h"
 #include "monitor/vm.h"
 #include "tcache/tcache.h"
@@ -158,6 +159,7 @@ void signals_handle(int signo, siginfo_t *si, void *ucv, const uint16_t *sels)
     greg_t *g = uc->uc_mcontext.gregs;
     struct vcpu *v = signals_running_vcpu;
     uint16_t cs = (uint16_t)g[REG_CSGSFS];
+    host_signal_taken(v ? &v->vm->stats : NULL); /* the rt_sigreturn that ends this handler */
     if (signo == SIGSYS && confine_is_refused_call(si))
         confine_die_refused(si); /* the monitor itself made a forbidden call */
     bool stop = signo == SIGTERM || signo == SIGINT || signo == SIGHUP;

@@ -52,6 +52,13 @@ static double stats_ratio(uint64_t num, uint64_t den)
     return den ? (double)num / (double)den : -1.0;
 }
 
+void stats_reset_group(struct stats *s, const char *group)
+{
+    for (size_t i = 0; i < STATS_COUNT; i++)
+        if (strcmp(stats_entries[i].group, group) == 0)
+            memset((char *)s + stats_entries[i].offset, 0, sizeof(uint64_t));
+}
+
 static double stats_tc_hit_rate(const struct stats *s)
 {
     return stats_ratio(s->tc_hits, s->tc_lookups);

@@ -61,6 +61,16 @@
     X(event, ev_halt_waits, "host sleeps of a halted vCPU")                             \
     X(event, ev_host_signals, "host signals taken in translated code and user code")    \
     X(event, de_entries, "entries into directly executed guest user code")             \
+    X(host, hc_total, "host system calls after set-up (the sum of the kinds below)")  \
+    X(host, hc_writes, "host write/pwrite: serial output, disk writes, files, messages") \
+    X(host, hc_reads, "host read/pread: terminal input, disk reads")                 \
+    X(host, hc_polls, "host poll/ppoll: input checks, sleeps of a halted vCPU")       \
+    X(host, hc_timers, "host timer_settime/timer_delete: the device timer")           \
+    X(host, hc_maps, "host mmap/munmap/mprotect: host-mapped window, stitch pages")   \
+    X(host, hc_sigreturns, "host rt_sigreturn: one per host signal handled")           \
+    X(host, hc_allocator, "host brk calls of the memory allocator")                   \
+    X(host, hc_other, "other host calls: arch_prctl, modify_ldt, ftruncate, fdatasync, close, ioctl") \
+    X(host, hc_clock_reads, "host clock reads (vDSO; a system call only without a vDSO clock source)") \
     X(io, io_port_reads, "guest port reads")                                            \
     X(io, io_port_writes, "guest port writes")                                          \
     X(io, io_unassigned, "guest port accesses to nonexistent ports")                    \
@@ -109,6 +119,9 @@ struct stats {
 #define STAT_INC(vm, name) ((vm)->stats.name++)
 #define STAT_ADD(vm, name, n) ((vm)->stats.name += (n))
 
+/* Zero every counter of one group (e.g. "host" when the run's counted
+ * window of host system calls begins, monitor/hostcall.h). */
+void stats_reset_group(struct stats *s, const char *group);
 /* Human-readable report, one counter a line, with derived ratios (hit rate). */
 void stats_print_text(const struct stats *s, FILE *out);
 /* One JSON object: {"group": {"name": value, ...}, ...}. */

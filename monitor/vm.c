@@ -173,6 +173,9 @@ int vm_main(const struct vm_config *cfg)
         vm_destroy(vm);
         return EXIT_STATUS_USAGE;
     }
+    /* Set-up is over: from here to the report every host system call is
+     * counted (monitor/hostcall.h). */
+    stats_reset_group(&vm->stats, "host");
     vm_run(vm);
     int status = vm->exit_status;
     char message[sizeof vm->exit_message];

@@ -3,7 +3,8 @@
 # Safe to run again: apt-get skips what is installed.
 set -euo pipefail
 packages=(build-essential cmake pkg-config gcc-multilib
-          libzydis-dev libzycore-dev libcapstone-dev libcmocka-dev libunicorn-dev libseccomp-dev)
+          libzydis-dev libzycore-dev libcapstone-dev libcmocka-dev libunicorn-dev libseccomp-dev
+          strace)   # strace: the independent count of host system calls (tests/guests/check_host_calls.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

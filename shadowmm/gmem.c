@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "monitor/hostcall.h"
 #include "monitor/vm.h"
 #include "shadowmm/shadow.h"
 #include "shadowmm/softmmu.h"
@@ -167,9 +168,9 @@ bool gmem_nonexistent(struct vcpu *v, uint64_t pa, bool write, struct event *ev)
         /* A PC bus cycle nobody claims: reads float to all-ones, writes are
          * lost.  Guests probe like this (Linux does while booting). */
         if (!vm->warned_nonexistent)
-            fprintf(stderr, "btvisor: warning: guest %s nonexistent memory at %#llx (EIP %#x); it reads as "
-                            "all-ones and ignores writes (--strict-memory stops instead)\n",
-                    write ? "wrote to" : "read from", (unsigned long long)pa, v->eip);
+            host_message(&vm->stats, "btvisor: warning: guest %s nonexistent memory at %#llx (EIP %#x); it reads "
+                                     "as all-ones and ignores writes (--strict-memory stops instead)\n",
+                         write ? "wrote to" : "read from", (unsigned long long)pa, v->eip);
         vm->warned_nonexistent = true;
         return true;
     }
@@ -323,7 +324,7 @@ void gmem_protect_code_page(struct vm *vm, uint32_t pfn, bool protect)
     if (pa >= vm->mem.ram_size)
         return;
     int prot = protect ? GMEM_PROT_RO : GMEM_PROT_RW;
-    if (mprotect(vm->mem.window + pa, GMEM_PAGE_SIZE, prot) != 0)
+    if (host_mprotect(&vm->stats, vm->mem.window + pa, GMEM_PAGE_SIZE, prot) != 0)
         vm_request_exit(vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "mprotect of guest page %#x failed: %s",
                         pfn, strerror(errno));
 }

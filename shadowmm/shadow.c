@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "monitor/hostcall.h"
 #include "monitor/vm.h"
 #include "shadowmm/softmmu.h"
 #include "shadowmm/walk.h"
@@ -95,7 +96,7 @@ static struct sh_map *sh_entry_alloc(struct shadow *s, uint32_t vpn)
 {
     struct sh_group *g = &s->groups[vpn / SH_PER_GROUP];
     if (!g->maps) {
-        g->maps = malloc(SH_PER_GROUP * sizeof *g->maps);
+        g->maps = host_malloc(&s->vm->stats, SH_PER_GROUP * sizeof *g->maps);
         if (!g->maps)
             return NULL;
         for (uint32_t i = 0; i < SH_PER_GROUP; i++)
@@ -114,7 +115,7 @@ static void sh_host_error(struct shadow *s, const char *what, uint32_t vpn)
 static void sh_host_unmap(struct shadow *s, uint32_t vpn, uint32_t n)
 {
     void *at = s->vm->mem.window + ((uint64_t)vpn << 12);
-    if (mmap(at, (size_t)n << 12, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) ==
+    if (host_mmap(&s->vm->stats, at, (size_t)n << 12, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0) ==
         MAP_FAILED)
         sh_host_error(s, "unmap", vpn);
 }
@@ -138,7 +139,7 @@ static void sh_apply_prot(struct shadow *s, uint32_t vpn, struct sh_map *m)
     int prot = sh_prot(s, m->pfn, m->rights);
     if (prot == m->prot)
         return;
-    if (mprotect(s->vm->mem.window + ((uint64_t)vpn << 12), 4096, prot) != 0) {
+    if (host_mprotect(&s->vm->stats, s->vm->mem.window + ((uint64_t)vpn << 12), 4096, prot) != 0) {
         sh_host_error(s, "mprotect", vpn);
         return;
     }
@@ -286,8 +287,8 @@ static bool sh_fill_large(struct shadow *s, uint32_t vpn, const struct walk *w)
     uint8_t rights = sh_rights_of(w);
     bool may_write = s->user_mode ? (rights & SM_USER_W) : (rights & SM_SUP_W);
     int prot = may_write && (rights & SM_DIRTY) ? GMEM_PROT_RW : GMEM_PROT_RO;
-    if (mmap(s->vm->mem.window + ((uint64_t)first_vpn << 12), (size_t)SH_PER_GROUP << 12, prot,
-             MAP_SHARED | MAP_FIXED, s->vm->mem.memfd, (off_t)first_pfn << 12) == MAP_FAILED) {
+    if (host_mmap(&s->vm->stats, s->vm->mem.window + ((uint64_t)first_vpn << 12), (size_t)SH_PER_GROUP << 12,
+                  prot, MAP_SHARED | MAP_FIXED, s->vm->mem.memfd, (off_t)first_pfn << 12) == MAP_FAILED) {
         sh_host_error(s, "map", first_vpn);
         return true;
     }
@@ -318,8 +319,8 @@ static void sh_fill(struct shadow *s, uint32_t vpn, const struct walk *w)
         return;
     sh_count_vmas(s, vpn / SH_PER_GROUP, 1);
     m->prot = (uint8_t)sh_prot(s, pfn, m->rights);
-    if (mmap(s->vm->mem.window + ((uint64_t)vpn << 12), 4096, m->prot, MAP_SHARED | MAP_FIXED, s->vm->mem.memfd,
-             (off_t)pfn << 12) == MAP_FAILED)
+    if (host_mmap(&s->vm->stats, s->vm->mem.window + ((uint64_t)vpn << 12), 4096, m->prot, MAP_SHARED | MAP_FIXED,
+                  s->vm->mem.memfd, (off_t)pfn << 12) == MAP_FAILED)
         sh_host_error(s, "map", vpn);
 }
 
@@ -409,8 +410,8 @@ void shadow_note_code_page(struct vm *vm, uint32_t vpn)
 static void sh_identity_on(struct shadow *s)
 {
     struct vm *vm = s->vm;
-    if (mmap(vm->mem.window, vm->mem.ram_size, GMEM_PROT_RW, MAP_SHARED | MAP_FIXED, vm->mem.memfd, 0) ==
-        MAP_FAILED) {
+    if (host_mmap(&vm->stats, vm->mem.window, vm->mem.ram_size, GMEM_PROT_RW, MAP_SHARED | MAP_FIXED,
+                  vm->mem.memfd, 0) == MAP_FAILED) {
         sh_host_error(s, "identity map", 0);
         return;
     }

@@ -22,6 +22,7 @@
 
 #include <sys/mman.h>
 
+#include "monitor/hostcall.h"
 #include "monitor/segcache.h"
 #include "monitor/vm.h"
 #include "shadowmm/gmem.h"
@@ -141,7 +142,7 @@ static uint8_t *softmmu_stitch(struct vcpu *v, uint32_t pfn0, uint32_t pfn1)
     if (s->mapped && s->pfn[0] == pfn0 && s->pfn[1] == pfn1)
         return s->base;
     if (!s->base) {
-        void *p = mmap(NULL, 2 * GMEM_PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void *p = host_mmap(&v->vm->stats, NULL, 2 * GMEM_PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED)
             return NULL;
         s->base = p;
@@ -150,8 +151,8 @@ static uint8_t *softmmu_stitch(struct vcpu *v, uint32_t pfn0, uint32_t pfn1)
     int fd = v->vm->mem.memfd;
     for (unsigned i = 0; i < 2; i++) {
         uint32_t pfn = i ? pfn1 : pfn0;
-        if (mmap(s->base + i * GMEM_PAGE_SIZE, GMEM_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
-                 (off_t)pfn * GMEM_PAGE_SIZE) == MAP_FAILED)
+        if (host_mmap(&v->vm->stats, s->base + i * GMEM_PAGE_SIZE, GMEM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_FIXED, fd, (off_t)pfn * GMEM_PAGE_SIZE) == MAP_FAILED)
             return NULL;
     }
     s->pfn[0] = pfn0;
@@ -164,7 +165,7 @@ static uint8_t *softmmu_stitch(struct vcpu *v, uint32_t pfn0, uint32_t pfn1)
 void softmmu_destroy(struct vcpu *v)
 {
     if (v->stitch.base)
-        munmap(v->stitch.base, 2 * GMEM_PAGE_SIZE);
+        host_munmap(&v->vm->stats, v->stitch.base, 2 * GMEM_PAGE_SIZE);
     v->stitch = (struct softmmu_stitch){ 0 };
 }
 

@@ -23,6 +23,7 @@
 #include <sys/mman.h>
 
 #include "bt/emit.h"
+#include "monitor/hostcall.h"
 #include "monitor/vm.h"
 #include "shadowmm/shadow.h"
 #include "tcache/tc_priv.h"
@@ -252,7 +253,7 @@ void tc_commit(struct tcache *tc, struct tblock *tb)
     tc->used += (tb->host_size + 15u) & ~15u;
     if (tc->nblocks == tc->cap_blocks) {
         size_t cap = tc->cap_blocks ? tc->cap_blocks * 2 : 1024;
-        struct tblock **nb = realloc(tc->blocks, cap * sizeof *nb);
+        struct tblock **nb = host_realloc(&tc->vm->stats, tc->blocks, cap * sizeof *nb);
         if (!nb) {
             vm_request_exit(tc->vm, VMEXIT_ERROR, EXIT_STATUS_INTERNAL, "out of memory (block table)");
             return;

@@ -25,14 +25,8 @@ mode=$3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-# make_image FILE SECTORS SEED
-make_image() {
-  perl -e 'my ($n, $seed) = @ARGV; binmode STDOUT;
-           for my $s (0 .. $n - 1) { print pack("V*", map { $seed ^ ($s << 8) ^ $_ } 0 .. 127) }' \
-       "$2" "$3" >"$1"
-}
-make_image "$dir/master.img" 2048 $((0x5a000000))
-make_image "$dir/slave.img" 16 $((0xa5000000))
+. "$here/ide_images.sh"
+make_ide_images "$dir"
 cp "$dir/master.img" "$dir/master.orig"
 cp "$dir/slave.img" "$dir/slave.orig"
 
