@@ -106,6 +106,8 @@ struct lapic {
     uint64_t timer_next_ns;   /* one-shot/periodic: next expiry, UINT64_MAX when stopped */
     uint64_t tsc_deadline;    /* IA32_TSC_DEADLINE: guest TSC to fire at, 0 = disarmed */
     uint64_t tsc_hz;          /* host TSC frequency, calibrated at the first TSC-deadline arm */
+    uint64_t deadline_host_tsc; /* the host TSC value tsc_deadline_ns was computed for */
+    uint64_t tsc_deadline_ns; /* CLOCK_MONOTONIC time of that host TSC value (rounded up) */
     uint64_t timer_fires;     /* timer interrupts raised (statistics, tests) */
 };
 

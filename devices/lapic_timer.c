@@ -146,8 +146,18 @@ uint64_t lapic_timer_next_event_ns(struct vm *vm, uint64_t now)
     uint64_t tsc = lapic_guest_tsc(a);
     if (tsc >= a->tsc_deadline)
         return now;
-    double wait_ns = (double)(a->tsc_deadline - tsc) * 1e9 / (double)lapic_tsc_hz(a);
-    return wait_ns > 1e15 ? now + 1000000000000000ull : now + (uint64_t)wait_ns;
+    /* Converted once per deadline, not at every call: a conversion from
+     * "now" differs by a few ns each time, and every different answer
+     * would re-arm the host timer (a host system call, monitor/irq.c).
+     * Rounded up by 1 us; should the estimate still come before the TSC
+     * gets there, it is converted again from the short rest. */
+    uint64_t host_deadline = a->tsc_deadline - a->vm->cpu.tsc_offset;
+    if (a->deadline_host_tsc != host_deadline || a->tsc_deadline_ns <= now) {
+        double wait_ns = (double)(a->tsc_deadline - tsc) * 1e9 / (double)lapic_tsc_hz(a);
+        a->deadline_host_tsc = host_deadline;
+        a->tsc_deadline_ns = wait_ns > 1e15 ? now + 1000000000000000ull : now + (uint64_t)wait_ns + 1000u;
+    }
+    return a->tsc_deadline_ns;
 }
 
 void lapic_timer_write_initial(struct lapic *a, uint32_t count)
