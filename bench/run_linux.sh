@@ -3,9 +3,9 @@
 #
 # The Linux guest benchmark: bench/linux/lxbench.c (compute loop, ALU
 # chain, getppid, fork+exit+wait, page faults, pipe ping-pong, fork+exec,
-# memcpy) built with gcc -m32 -static for the guests and with gcc -static for
-# this host (x86-64: hosts without compatibility mode cannot run the i386
-# build), the x86-64 build run LXB_ROUNDS times (default 3) as the native
+# memcpy, TLB stress) built with gcc -m32 -static for the guests and with
+# gcc -static for this host (x86-64: hosts without compatibility mode cannot
+# run the i386 build), the x86-64 build run LXB_ROUNDS times (default 3) as the native
 # reference, then LXB_ROUNDS times inside Debian's i386 Linux on btvisor and,
 # with the same bzImage and initramfs, on qemu-system-i386 -accel tcg.  Each
 # lxbench run reports per measure the median of LXB_RUNS runs (default 5);
@@ -43,7 +43,7 @@ runs=${LXB_RUNS:-5}
 timeout_s=${LXB_TIMEOUT:-1200}
 outdir=${LXB_OUTDIR:-$(dirname "$btvisor")/lxbench-guest}
 append="console=ttyS0 quiet"
-measures="compute_loop alu_chain getppid fork_exit_wait page_fault pipe_pingpong fork_exec memcpy"
+measures="compute_loop alu_chain getppid fork_exit_wait page_fault pipe_pingpong fork_exec memcpy tlb_stress"
 
 [ -x "$btvisor" ] || { echo "run_linux: no executable $btvisor" >&2; exit 2; }
 mkdir -p "$outdir/bin" "$outdir/results"

@@ -4,7 +4,7 @@
  * btvisor and inside the same guest on QEMU's TCG, so that the three numbers
  * of each measure come from the same instructions.
  *
- * Eight measures, each timed with clock_gettime(CLOCK_MONOTONIC) around a
+ * Nine measures, each timed with clock_gettime(CLOCK_MONOTONIC) around a
  * loop of N operations and repeated RUNS times (default 5); the program
  * prints one line per measure with the median of the runs:
  *
@@ -24,6 +24,9 @@
  *   fork_exec       fork, the child execve()s this program in its "exit"
  *                   mode, the parent waitpid()s (us)
  *   memcpy          memcpy between two 8 MiB buffers (MB/s, 1 MB = 10^6 B)
+ *   tlb_stress      one load from each page of 64 MiB in turn, every page
+ *                   written beforehand (ns per load): a TLB miss per load
+ *                   on any machine (16384 pages, more than a TLB holds)
  *
  * Every measure checks that its work was done (child exit statuses, bytes
  * read back, the copy compared; the two loops print their results as
@@ -62,6 +65,8 @@
 #define FORKEXEC_OPS 100
 #define MEMCPY_BYTES (8u << 20)
 #define MEMCPY_PASSES 8 /* each pass copies there and back: 16 copies */
+#define TLB_BYTES (64u << 20)
+#define TLB_PASSES 8 /* 8 x 16384 loads */
 #define PAGE 4096u
 #define MAX_RUNS 99
 
@@ -302,6 +307,39 @@ static double run_memcpy(struct lxb *lx)
     return v;
 }
 
+/* One load per page, in page order, each at a different cache line of its
+ * page (so that the loads do not all fall into the same cache sets): every
+ * load needs a translation the last 16383 loads did not use. */
+static uint32_t tlb_walk(const volatile unsigned char *p)
+{
+    uint32_t sum = 0;
+    for (int pass = 0; pass < TLB_PASSES; pass++)
+        for (size_t i = 0; i < TLB_BYTES / PAGE; i++)
+            sum += p[i * PAGE + (i % 64) * 64];
+    return sum;
+}
+
+static double run_tlb_stress(struct lxb *lx)
+{
+    size_t pages = TLB_BYTES / PAGE;
+    unsigned char *p = mmap(NULL, TLB_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return fail(lx, "mmap");
+    madvise(p, TLB_BYTES, MADV_NOHUGEPAGE); /* 4 KiB pages: a huge page would need one entry per 2 MiB */
+    uint32_t want = 0;
+    for (size_t i = 0; i < pages; i++) { /* no page fault is timed */
+        p[i * PAGE + (i % 64) * 64] = (unsigned char)(i * 3 + 1);
+        want += (unsigned char)(i * 3 + 1);
+    }
+    double t0 = now_s();
+    uint32_t sum = tlb_walk(p);
+    double t = now_s() - t0;
+    munmap(p, TLB_BYTES);
+    if (sum != want * TLB_PASSES)
+        return fail(lx, "loaded values wrong");
+    return t / ((double)pages * TLB_PASSES) * 1e9;
+}
+
 static const struct measure measures[] = {
     { "compute_loop", "s", run_compute },
     { "alu_chain", "s", run_alu_chain },
@@ -311,6 +349,7 @@ static const struct measure measures[] = {
     { "pipe_pingpong", "us", run_pingpong },
     { "fork_exec", "us", run_fork_exec },
     { "memcpy", "MB/s", run_memcpy },
+    { "tlb_stress", "ns", run_tlb_stress },
 };
 #define N_MEASURES (sizeof measures / sizeof measures[0])
 

@@ -3,7 +3,7 @@
 #
 # btvisor's --stats counters per operation of lxbench's measures in the
 # Debian guest: what one getppid, one fork+exit+wait, one page fault... costs
-# in host signals, callouts, hidden faults and shadow drops.  It boots one
+# in host system calls and signals, callouts, hidden faults and shadow drops.  It boots one
 # guest (made by scripts/make-linux-guest.sh into LXB_STATS_OUTDIR, default
 # lxbench-stats next to BTVISOR) once per measure with "lxb=MEASURE" on the
 # kernel command line, which the guest's command list hands to lxbench
@@ -33,7 +33,8 @@ runs=${LXB_RUNS:-3}
 outdir=${LXB_STATS_OUTDIR:-$(dirname "$btvisor")/lxbench-stats}
 # Not co_io nor ev_interrupts: the boot's port I/O (PIT calibration loops)
 # and the timer interrupts follow time, not the measure's operations.
-counters="ev_host_signals co_total co_segment co_far_transfer co_system co_other
+counters="hc_total hc_writes hc_polls hc_timers hc_maps hc_sigreturns hc_allocator hc_other
+ev_host_signals co_total co_segment co_far_transfer co_system co_other
 ev_soft_ints ev_exceptions sh_hidden_faults sh_true_page_faults sh_cr3_switches
 sh_drops_cr3 sh_drops_traced sh_trace_traps sh_dirty_faults tc_lookups tc_unchained_exits
 tc_ibl_misses tc_blocks_translated tc_blocks_invalidated de_entries"
@@ -47,6 +48,7 @@ ops() {
   pipe_pingpong) echo 5000 ;;
   fork_exec) echo 100 ;;
   memcpy) echo 16 ;;
+  tlb_stress) echo 131072 ;;
   *) echo 1 ;;
   esac
 }
@@ -88,7 +90,8 @@ for c in $counters; do
   printf '%-22s' "$c"
   for m in $measures; do
     awk -v a="$(count "$m" "$c")" -v b="$(count exit "$c")" -v n=$(($(ops "$m") * runs)) 'BEGIN {
-      if (a == "" || b == "") printf " %15s", "-"; else printf " %15.2f", (a - b) / n }'
+      v = (a - b) / n
+      if (a == "" || b == "") printf " %15s", "-"; else printf(v < 0.1 && v > -0.1 ? " %15.4f" : " %15.2f", v) }'
   done
   echo
 done
