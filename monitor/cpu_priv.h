@@ -79,6 +79,9 @@ struct pstack {
     uint32_t esp;        /* full ESP; with SS.B = 0 only the low 16 bits move */
     bool user;           /* accesses are CPL 3 (user) accesses */
 };
+/* iret's write of the popped EFLAGS image with the privilege cpl of the
+ * iret itself (monitor/iret.c; the gate cache's iret uses it too). */
+void cpu_iret_set_eflags(struct vcpu *v, uint32_t popped, unsigned size, unsigned cpl);
 /* SS:ESP of the vCPU as a pending stack. */
 struct pstack pstack_current(const struct vcpu *v);
 bool pstack_push(struct vcpu *v, struct pstack *s, uint32_t value, unsigned size, struct event *ev);

@@ -25,6 +25,7 @@
  *   cpu_deliver_event(v, &ev);   // v->eip = the faulting instruction
  */
 #include "monitor/cpu_priv.h"
+#include "monitor/fastgate.h"
 #include "monitor/vm.h"
 #include "shadowmm/gmem.h"
 
@@ -130,7 +131,7 @@ static bool event_through_gate(struct vcpu *v, const struct event *e, uint64_t g
     if (!event_gate_code(v, gate, &cd, ev))
         return false;
     unsigned size = gate_is32(gate) ? 4 : 2, words = 3 + e->has_error;
-    unsigned dpl = desc_dpl(cd), new_cpl = v->cpl;
+    unsigned dpl = desc_dpl(cd), new_cpl = v->cpl, old_cpl = v->cpl;
     uint32_t eip = gate_offset(gate) & (size == 4 ? 0xffffffffu : 0xffffu);
     struct pstack s = pstack_current(v), old = s;
     bool inner = !desc_is_conforming(cd) && dpl < v->cpl;
@@ -155,6 +156,7 @@ static bool event_through_gate(struct vcpu *v, const struct event *e, uint64_t g
     seg_load_cs(v, gate_sel(gate), cd, new_cpl);
     v->eip = eip;
     event_clear_flags(v, gate);
+    fastgate_note_delivery(v, e, gate, old_cpl);
     return true;
 }
 
@@ -224,6 +226,11 @@ void cpu_deliver_event(struct vcpu *v, const struct event *ev)
     if (!(v->cr0 & CR0_PE)) {
         vm_request_exit(v->vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
                         "real-mode interrupt delivery is not supported");
+        return;
+    }
+    if (fastgate_deliver(v, ev)) { /* a system call like the last one */
+        event_count(v, ev);
+        v->halted = false;
         return;
     }
     struct event cur = *ev;

@@ -21,11 +21,12 @@
  */
 #include "devices/intr.h"
 #include "monitor/cpu_priv.h"
+#include "monitor/fastgate.h"
 #include "shadowmm/gmem.h"
 
 /* Write the popped EFLAGS image, keeping the bits the current privilege
  * may not change (SDM Vol. 2A IRET "RETURN-TO-SAME-PRIVILEGE-LEVEL"). */
-static void iret_set_eflags(struct vcpu *v, uint32_t popped, unsigned size, unsigned cpl)
+void cpu_iret_set_eflags(struct vcpu *v, uint32_t popped, unsigned size, unsigned cpl)
 {
     uint32_t mask = EFLAGS_ARITH | EFLAGS_TF | EFLAGS_DF | EFLAGS_NT;
     if (size == 4)
@@ -98,6 +99,8 @@ bool cpu_iret_at(struct vcpu *v, unsigned opsize, uint32_t next_eip, struct even
         return iret_real(v, size, ev);
     if (v->eflags & EFLAGS_NT)
         return iret_task_return(v, next_eip, ev);
+    if (size == 4 && fastgate_iret(v)) /* back to user code like the last time */
+        return true;
     struct pstack s = pstack_current(v);
     uint32_t eip, cs, fl;
     uint64_t cd;
@@ -120,13 +123,15 @@ bool cpu_iret_at(struct vcpu *v, unsigned opsize, uint32_t next_eip, struct even
         return cpu_fault(ev, VEC_GP, 0);
     /* EFLAGS is written with the privilege of the iret itself, before the
      * CPL changes (SDM Vol. 2A IRET "RETURN-TO-OUTER-PRIVILEGE-LEVEL"). */
-    iret_set_eflags(v, fl, size, old_cpl);
+    cpu_iret_set_eflags(v, fl, size, old_cpl);
     seg_load_cs(v, csel, cd, new_cpl);
     v->eip = eip;
     vcpu_set_seg(v, SREG_SS, outer.ss);
     v->gpr[GPR_ESP] = outer.esp;
     if (new_cpl != old_cpl)
         seg_revalidate_data(v);
+    if (size == 4 && old_cpl == 0 && new_cpl == 3)
+        fastgate_note_iret(v);
     return true;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "monitor/cpu_priv.h"
+#include "monitor/fastgate.h"
 #include "monitor/vm.h"
 #include "shadowmm/gmem.h"
 #include "shadowmm/walk.h"
@@ -63,6 +64,7 @@ void segcache_fill(struct vcpu *v, enum x86_sreg s, uint16_t sel)
 
 void segcache_flush(struct vcpu *v)
 {
+    fastgate_flush(v); /* the same reasons make its host addresses stale */
     bool any = false;
     for (unsigned w = 0; w < SEGCACHE_ENTRIES / 64; w++) {
         for (uint64_t m = v->segcache_used[w]; m; m &= m - 1) {

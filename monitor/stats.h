@@ -41,6 +41,9 @@
     X(callout, seg_inline_loads, "segment loads done inline from the descriptor cache (counted inline)") \
     X(callout, seg_cache_fills, "segment-descriptor cache entries filled by slow loads") \
     X(callout, seg_cache_flushes, "segment-descriptor cache flushes (lgdt, CR0, TLB flushes)") \
+    X(callout, fg_int_hits, "int n from user code delivered from the gate cache") \
+    X(callout, fg_iret_hits, "iret to user code done from the gate cache") \
+    X(callout, fg_fills, "gate cache entries filled by full deliveries and irets") \
     X(callout, co_far_transfer, "callouts: far jmp/call/ret, iret")                     \
     X(callout, co_interrupt, "callouts: int n, int3, into, icebp")                      \
     X(callout, co_io, "callouts: in/out/ins/outs")                                      \

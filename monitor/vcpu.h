@@ -55,6 +55,27 @@ struct dtr {
     uint16_t limit;
 };
 
+/* The cached int n and iret of a system call (monitor/fastgate.h). */
+struct fastgate_ref {   /* the 8 bytes at host (in guest RAM) still equal value */
+    uint64_t host;
+    uint64_t value;
+};
+struct fastgate_int {
+    bool valid, clears_if;
+    uint8_t vector;
+    struct dtr idtr, gdtr;
+    struct seg_cache tr;
+    struct fastgate_ref gate, cs_desc, tss_stack, ss_desc;
+    struct seg_cache cs, ss; /* after the delivery */
+    uint32_t eip, esp0;
+};
+struct fastgate_ret {
+    bool valid;
+    struct dtr gdtr;
+    struct fastgate_ref cs_desc, ss_desc;
+    struct seg_cache cs, ss; /* after the iret */
+};
+
 /* An exception or interrupt to deliver, as data (never acted on where found). */
 enum event_kind {
     EV_NONE = 0,
@@ -147,6 +168,10 @@ struct vcpu {
      * segcache_used: entry i may be filled. */
     struct segcache_entry segcache[256];
     uint64_t segcache_used[4];
+    struct {
+        struct fastgate_int intr;
+        struct fastgate_ret ret;
+    } fastgate;
     uint8_t seg_unrestricted; /* bit s: seg_bounds[s] accept every offset (vcpu_set_seg) */
     struct seg_cache ldtr;
     struct seg_cache tr;

@@ -383,6 +383,8 @@ bool shadow_fetch_pa(struct vcpu *v, uint32_t la, bool set_ad, uint32_t *pa, str
         *ev = w.fault;
         return false;
     }
+    if (v->vm->softmmu && set_ad)
+        softmmu_fill_from_fetch(v, &w, v->cpl == 3);
     *pa = w.pa;
     return true;
 }

@@ -240,3 +240,10 @@ enum softmmu_outcome softmmu_translate(struct vcpu *v, uint32_t la, uint32_t siz
     *addend = (uint64_t)(uintptr_t)host - (la & ~(GMEM_PAGE_SIZE - 1));
     return SOFTMMU_OK;
 }
+
+void softmmu_fill_from_fetch(struct vcpu *v, const struct walk *w, bool user)
+{
+    if (!gmem_phys_ptr(&v->vm->mem, w->page_pa, GMEM_PAGE_SIZE))
+        return; /* code in a device's memory: no host address */
+    softmmu_fill(v, w, user, softmmu_write_ok(v, w, user), softmmu_addend(v, w->page_pa, w->la));
+}

@@ -34,6 +34,8 @@
 
 #include "monitor/vcpu.h"
 
+struct walk;
+
 struct vm;
 
 enum softmmu_outcome {
@@ -56,6 +58,14 @@ enum softmmu_outcome softmmu_translate(struct vcpu *v, uint32_t la, uint32_t siz
  * of la.  The access must lie in one page.  A miss changes nothing; the
  * caller walks, or calls softmmu_translate to walk and fill. */
 bool softmmu_lookup_pa(const struct vcpu *v, uint32_t la, bool write, bool user, uint32_t *pa);
+
+/* An instruction fetch walked the page tables (w, A bits set): record the
+ * translation for reads too, so that the next fetch from the page — the
+ * run loop's block lookups after every int n and iret — finds it in the
+ * TLB.  In 32-bit paging a fetch needs exactly the rights of a read (no
+ * NX); SMEP's fetch rule is kept because softmmu_fill never puts user
+ * pages in the supervisor TLB under SMEP or SMAP. */
+void softmmu_fill_from_fetch(struct vcpu *v, const struct walk *w, bool user);
 
 /* Release the host address space the vCPU's soft MMU holds. */
 void softmmu_destroy(struct vcpu *v);

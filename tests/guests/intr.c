@@ -171,6 +171,8 @@ static void test_task_gate(void)
     rt_eq(task_runs, 2, "a second int through the task gate resumes the task after its iret");
 }
 
+void intr_test_repeat(void); /* intr_repeat.c */
+
 void test_main(const struct rt_boot *boot)
 {
     (void)boot;
@@ -180,4 +182,5 @@ void test_main(const struct rt_boot *boot)
     test_ring3();
     test_gate_dpl();
     test_task_gate();
+    intr_test_repeat();
 }
