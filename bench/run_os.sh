@@ -39,7 +39,8 @@ runs=${BENCH_RUNS:-5}
 timeout_s=${BENCH_TIMEOUT:-300}
 measures="compute_loop syscall_getpid page_fault context_switch"
 # --stats counters shown, with what they count
-counters="co_total:callouts ev_host_signals:host-signals sh_hidden_faults:hidden-faults
+counters="co_total:callouts hc_total:host-calls hc_timers:host-timer-calls ev_host_signals:host-signals
+sh_hidden_faults:hidden-faults sm_tlb_misses:tlb-misses tc_unlinks:unlinks
 ev_soft_ints:soft-ints ev_interrupts:interrupts ev_exceptions:exceptions
 sh_true_page_faults:guest-page-faults de_entries:direct-entries sh_cr3_switches:cr3-loads"
 
