@@ -38,7 +38,7 @@ struct helper_ret helper_dispatch(struct vcpu *v, uint32_t info, uint64_t r13, u
     if ((info >> HELPER_INFO_KIND_SHIFT) == HELPER_STRING)
         return helper_string(v, info, ret);
     if ((info >> HELPER_INFO_KIND_SHIFT) == HELPER_CALLOUT)
-        return helper_callout(v, (const struct exit_desc *)(uintptr_t)r13, ret);
+        return helper_callout(v, (struct exit_desc *)(uintptr_t)r13, ret);
     uint32_t la = (uint32_t)r13;
     uint32_t size = info & HELPER_INFO_SIZE_MASK;
     bool write = info & HELPER_INFO_WRITE, user = info & HELPER_INFO_USER;

@@ -33,4 +33,4 @@ struct helper_ret helper_string(struct vcpu *v, uint32_t info, uint64_t ret);
 /* HELPER_CALLOUT (monitor/helper_callout.c): emulate x's instruction and
  * go on in the block, in the next block, or to the dispatcher. */
 struct exit_desc;
-struct helper_ret helper_callout(struct vcpu *v, const struct exit_desc *x, uint64_t ret);
+struct helper_ret helper_callout(struct vcpu *v, struct exit_desc *x, uint64_t ret);

@@ -64,21 +64,26 @@ static struct helper_ret helper_callout_leave(struct vcpu *v)
     return (struct helper_ret){ .target = (uint64_t)(uintptr_t)tc_helper_exit_stub(v->vm->tc), .r12 = 0 };
 }
 
-/* Way 2: the cached block for the vCPU's state, or NULL. */
-static struct tblock *helper_callout_next_block(struct vcpu *v)
+/* Way 2: the cached block for the vCPU's state, or NULL.  The callout's
+ * exit descriptor remembers the block it went on to last time (int 0x80
+ * always enters the same kernel block, an iret mostly returns to the same
+ * user block); x is NULL when the cache was flushed, x with it. */
+static struct tblock *helper_callout_next_block(struct vcpu *v, struct exit_desc *x)
 {
     struct tb_key k;
     struct event ev;
     if (!tc_current_key(v, &k, &ev))
         return NULL; /* the fetch faults: the dispatcher delivers it */
-    struct tblock *tb = tc_lookup(v->vm->tc, &k);
+    struct tblock *tb = tc_lookup_hint(v->vm->tc, &k, x ? x->next_tb : NULL);
     if (!tb)
         return NULL;
+    if (x)
+        x->next_tb = tb;
     tc_ibl_sync_mode(v->vm->tc, v, k.mode);
     return tb;
 }
 
-struct helper_ret helper_callout(struct vcpu *v, const struct exit_desc *x, uint64_t ret)
+struct helper_ret helper_callout(struct vcpu *v, struct exit_desc *x, uint64_t ret)
 {
     struct vm *vm = v->vm;
     /* What is needed after the emulation, read before it: a flush of the
@@ -98,7 +103,7 @@ struct helper_ret helper_callout(struct vcpu *v, const struct exit_desc *x, uint
         STAT_INC(vm, co_in_block);
         return (struct helper_ret){ .target = ret, .r12 = 0 };
     }
-    struct tblock *next = helper_callout_next_block(v);
+    struct tblock *next = helper_callout_next_block(v, flushed ? NULL : x);
     /* The host timer may have fired meanwhile; its handler only marks it
      * when the signal lands outside translated code. */
     if (!next || v->timer_pending)

@@ -31,6 +31,7 @@
     X(tcache, tc_chained_exits, "direct exits patched to jump block to block")          \
     X(tcache, tc_unchained_exits, "direct exits that returned to the dispatcher")       \
     X(tcache, tc_unlinks, "chained jumps undone by invalidation")                       \
+    X(tcache, tc_hint_hits, "of the hits: the block an in-block callout went on to last time") \
     X(tcache, tc_ibl_hits, "indirect branches found in the inline table (counted inline)") \
     X(tcache, tc_ibl_misses, "indirect branches that missed the inline table")          \
     X(tcache, tc_smc_invalidations, "pages whose translations a write invalidated")     \

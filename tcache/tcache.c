@@ -212,6 +212,19 @@ struct tblock *tc_lookup(struct tcache *tc, const struct tb_key *k)
     return NULL;
 }
 
+struct tblock *tc_lookup_hint(struct tcache *tc, const struct tb_key *k, struct tblock *hint)
+{
+    /* Blocks are freed only when the whole cache is: an invalidated hint
+     * is still memory, marked !valid. */
+    if (hint && hint->valid && tc_key_equal(&hint->key, k) && tc_second_page_matches(tc, hint)) {
+        STAT_INC(tc->vm, tc_lookups);
+        STAT_INC(tc->vm, tc_hits);
+        STAT_INC(tc->vm, tc_hint_hits);
+        return hint;
+    }
+    return tc_lookup(tc, k);
+}
+
 uint8_t *tc_code_begin(struct tcache *tc, size_t max)
 {
     if (tc->arena_size - tc->used < max)

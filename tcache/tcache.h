@@ -68,6 +68,8 @@ struct exit_desc {
     uint8_t flags;             /* EXIT_F_* */
     struct tblock *tb;         /* owning block (NULL for shared descriptors) */
     struct decoded_insn *insn; /* EXIT_CALLOUT: the decoded instruction */
+    struct tblock *next_tb;    /* EXIT_CALLOUT: the block the in-block callout went on to last
+                                  (monitor/helper_callout.c; a hint for tc_lookup_hint) */
 };
 
 /* A direct exit of a block: a patchable `jmp rel32` that either falls
@@ -139,6 +141,8 @@ bool tc_current_key(struct vcpu *v, struct tb_key *k, struct event *ev);
 /* The mode bits of that key (TB_MODE_*). */
 uint32_t tc_current_mode(const struct vcpu *v);
 struct tblock *tc_lookup(struct tcache *tc, const struct tb_key *k);
+/* tc_lookup, trying hint (a block found for the same place before) first. */
+struct tblock *tc_lookup_hint(struct tcache *tc, const struct tb_key *k, struct tblock *hint);
 
 /* Code arena: reserve up to `max` bytes for a block being translated.  NULL
  * when the arena cannot hold it: the caller flushes and retries. */
