@@ -93,6 +93,9 @@
     X(mmu, sh_adaptive_retranslations, "instructions retranslated into callouts")       \
     X(mmu, sh_cr3_switches, "CR3 loads")                                                \
     X(mmu, sh_entries_kept, "shadow groups kept across CR3 loads (same PDE)")           \
+    X(mmu, sh_groups_rehomed, "shadow groups kept across CR3 loads (equal page table)")  \
+    X(mmu, sh_groups_suspended, "shadow groups kept while the new directory lacks them")  \
+    X(mmu, sh_groups_resumed, "suspended shadow groups resumed by a CR3 load back")     \
     X(mmu, sh_entries_dropped, "shadow mappings dropped (CR3, invlpg, tracing, evict)") \
     X(mmu, sh_drops_cr3, "of the drops: groups whose PDE differs after a CR3 load")    \
     X(mmu, sh_drops_invlpg, "of the drops: invlpg")                                     \

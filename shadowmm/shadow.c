@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include "shadowmm/shadow.h"
+#include "shadowmm/shadow_priv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -33,51 +34,7 @@
 #include "shadowmm/walk.h"
 #include "tcache/tcache.h"
 
-#define SH_NONE 0xffffffffu
-#define SH_GROUPS 1024u
-#define SH_PER_GROUP 1024u
-
-/* What the guest's page tables allow for a mapped page. */
-#define SM_USER   0x01 /* user mode may read */
-#define SM_USER_W 0x02 /* user mode may write */
-#define SM_SUP_W  0x04 /* supervisor mode may write (R/W at both levels, or CR0.WP clear) */
-#define SM_DIRTY  0x08 /* the guest's D bit is set */
-#define SM_LARGE  0x10 /* from a 4 MiB page (no page table) */
-
-struct sh_map {
-    uint32_t pfn;         /* guest-physical page mapped, SH_NONE if not mapped */
-    uint32_t pt_pfn;      /* page holding its PTE, SH_NONE for a 4 MiB page */
-    uint32_t next_target; /* next vpn mapping the same pfn */
-    uint32_t next_pt;     /* next vpn whose PTE lives in the same page */
-    uint8_t rights;       /* SM_* */
-    uint8_t prot;         /* host PROT_* applied */
-};
-
-struct sh_group {
-    struct sh_map *maps;  /* SH_PER_GROUP entries, NULL until first used */
-    uint32_t live;        /* mapped entries */
-    uint32_t vmas;        /* host mappings (VMAs) they take, an upper estimate */
-    uint32_t weaker_for_user; /* mapped entries user mode may not use as supervisor mode does */
-};
-
-struct shadow {
-    struct vm *vm;
-    struct sh_group groups[SH_GROUPS];
-    uint32_t npages;      /* RAM pages */
-    uint32_t *by_target;  /* per RAM page: first vpn mapping it, SH_NONE */
-    uint32_t *by_pt;      /* per RAM page: first vpn whose PTE lives in it */
-    uint32_t *pt_refs;    /* per RAM page: mappings whose PTE lives in it */
-    uint8_t *code_va;     /* bitmap of vpns the indirect-branch table holds targets in */
-    uint32_t pd_pfn;      /* page directory traced now, SH_NONE when paging is off */
-    uint32_t live;        /* mapped entries in all groups */
-    uint32_t vmas;        /* host mappings they take (estimate; the budget counts these) */
-    bool user_mode;       /* mappings carry user rights only */
-    uint64_t user_top;    /* in user mode: mappings below it carry user rights only */
-    uint32_t pd_gen;      /* bumped when a PDE or CR3 may have changed */
-    bool paging;          /* the window holds shadow mappings (not the identity map) */
-};
-
-static struct shadow *sh_of(const struct vm *vm) { return vm->shadow; }
+struct shadow *sh_of(const struct vm *vm) { return vm->shadow; }
 
 /* Does user mode get less from this mapping than supervisor mode (a
  * supervisor-only page, or one only supervisor mode may write)? */
@@ -86,7 +43,7 @@ static bool sh_weaker_for_user(uint8_t rights)
     return !(rights & SM_USER) || ((rights & SM_SUP_W) && !(rights & SM_USER_W));
 }
 
-static struct sh_map *sh_entry(struct shadow *s, uint32_t vpn)
+struct sh_map *sh_entry(struct shadow *s, uint32_t vpn)
 {
     struct sh_group *g = &s->groups[vpn / SH_PER_GROUP];
     return g->maps ? &g->maps[vpn % SH_PER_GROUP] : NULL;
@@ -139,6 +96,10 @@ static void sh_apply_prot(struct shadow *s, uint32_t vpn, struct sh_map *m)
     int prot = sh_prot(s, m->pfn, m->rights);
     if (prot == m->prot)
         return;
+    if (s->groups[vpn / SH_PER_GROUP].suspended) {
+        m->prot = (uint8_t)prot; /* the host keeps PROT_NONE until the group resumes */
+        return;
+    }
     if (host_mprotect(&s->vm->stats, s->vm->mem.window + ((uint64_t)vpn << 12), 4096, prot) != 0) {
         sh_host_error(s, "mprotect", vpn);
         return;
@@ -159,7 +120,7 @@ void shadow_update_page(struct vm *vm, uint32_t pfn)
 }
 
 /* Unlink vpn from a list threaded through `field`. */
-static void sh_list_remove(struct shadow *s, uint32_t *head, uint32_t vpn, bool by_pt)
+void sh_list_remove(struct shadow *s, uint32_t *head, uint32_t vpn, bool by_pt)
 {
     for (uint32_t *link = head; *link != SH_NONE;) {
         struct sh_map *m = sh_entry(s, *link);
@@ -197,14 +158,19 @@ static void sh_forget(struct shadow *s, uint32_t vpn, struct sh_map *m)
     m->pfn = SH_NONE;
     m->pt_pfn = SH_NONE;
     struct sh_group *g = &s->groups[vpn / SH_PER_GROUP];
-    if (--g->live == 0)
+    if (--g->live == 0) {
         sh_count_vmas(s, vpn / SH_PER_GROUP, -(int)g->vmas); /* nothing of the group is mapped any more */
+        if (g->suspended) {
+            g->suspended = false;
+            s->suspended--;
+        }
+    }
     s->live--;
     STAT_INC(vm, sh_entries_dropped);
 }
 
 
-static void sh_drop(struct shadow *s, uint32_t vpn)
+void sh_drop(struct shadow *s, uint32_t vpn)
 {
     struct sh_map *m = sh_entry(s, vpn);
     if (!m || m->pfn == SH_NONE)
@@ -215,7 +181,7 @@ static void sh_drop(struct shadow *s, uint32_t vpn)
     sh_host_unmap(s, vpn, 1);
 }
 
-static void sh_drop_group(struct shadow *s, uint32_t gi)
+void sh_drop_group(struct shadow *s, uint32_t gi)
 {
     struct sh_group *g = &s->groups[gi];
     if (!g->maps || g->live == 0)
@@ -342,6 +308,8 @@ enum shadow_outcome shadow_fault(struct vcpu *v, uint32_t la, bool write, struct
         STAT_INC(v->vm, sh_hidden_faults);
         return SHADOW_FILLED;
     }
+    if (s->groups[vpn / SH_PER_GROUP].suspended)
+        return sh_suspended_fault(s, la, write, ev);
     /* Mapped, so the host refused a write (a read of a mapped page cannot
      * fault).  Ask the guest's tables whether the write is allowed. */
     if (!walk_guest(v, la, WALK_WRITE, s->user_mode, false, &w)) {
@@ -487,42 +455,6 @@ void mmu_cr4_written(struct vcpu *v, uint32_t old_cr4)
         shadow_flush(v->vm);
 }
 
-void mmu_cr3_written(struct vcpu *v, uint32_t old_cr3)
-{
-    struct shadow *s = sh_of(v->vm);
-    STAT_INC(v->vm, sh_cr3_switches);
-    (void)old_cr3;
-    if (v->vm->softmmu) {
-        softmmu_flush_nonglobal(v);
-        tc_linear_flush(v->vm->tc, true);
-        return;
-    }
-    if (!s || !s->paging)
-        return;
-    s->pd_gen++;
-    uint32_t old_pd = old_cr3 & PTE_FRAME_4K, new_pd = v->cr3 & PTE_FRAME_4K;
-    uint32_t live_before = s->live;
-    for (uint32_t gi = 0; gi < SH_GROUPS; gi++) {
-        if (s->groups[gi].live == 0)
-            continue;
-        uint32_t a, b;
-        gmem_read_phys(v->vm, old_pd + 4 * gi, &a, 4);
-        gmem_read_phys(v->vm, new_pd + 4 * gi, &b, 4);
-        /* Ignore the A bit: the walk sets it, it changes no translation. */
-        if (old_pd != new_pd && (a | PTE_A) != (b | PTE_A))
-            sh_drop_group(s, gi);
-        else
-            STAT_INC(v->vm, sh_entries_kept);
-    }
-    STAT_ADD(v->vm, sh_drops_cr3, live_before - s->live);
-    uint32_t old_pfn = s->pd_pfn;
-    s->pd_pfn = new_pd >> 12;
-    if (old_pfn != s->pd_pfn) {
-        shadow_update_page(v->vm, old_pfn);
-        shadow_update_page(v->vm, s->pd_pfn);
-    }
-}
-
 void mmu_invlpg(struct vcpu *v, uint32_t la)
 {
     struct shadow *s = sh_of(v->vm);
@@ -546,6 +478,8 @@ void shadow_set_privilege(struct vcpu *v, unsigned cpl, uint64_t user_top)
 {
     struct shadow *s = sh_of(v->vm);
     bool user = cpl == 3;
+    if (s && user && s->suspended)
+        sh_drop_suspended(s); /* user code must never reach them */
     if (!s || (user == s->user_mode && (!user || user_top <= s->user_top)))
         return;
     s->user_mode = user;

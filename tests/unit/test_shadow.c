@@ -1,7 +1,9 @@
 /*
  * test_shadow.c: the shadow page tables' bookkeeping — fills and true
  * faults, the D-bit protocol, tracing of page-table pages (reverse map by
- * page table), CR3 switches that keep identical directory entries, invlpg,
+ * page table), CR3 switches that keep identical directory entries, move
+ * mappings onto an equal page table and suspend groups the new directory
+ * does not map, invlpg,
  * user-mode rights, devices, and the mapping budget.
  *
  * The shadow's host mappings are real: after a fill the test reads the guest
@@ -12,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "monitor/vm.h"
@@ -22,6 +25,9 @@
 #define PT 0x00101000u    /* page table for linear 0x00400000-0x007fffff */
 #define PD2 0x00102000u   /* a second directory sharing PDE 1 */
 #define PT_B 0x00103000u  /* a page table used only by PD2 for PDE 2 */
+#define PD3 0x00104000u   /* a directory whose PDE 1 names PT_C, a copy of PT */
+#define PT_C 0x00105000u
+#define PD4 0x00106000u   /* a directory without PDE 1 (a kernel-only directory) */
 #define DATA 0x00200000u  /* data pages the tables point to */
 
 static struct vm *shadow_vm;
@@ -56,13 +62,15 @@ static int teardown(void **state)
 static void tables_reset(void)
 {
     struct vcpu *v = &shadow_vm->cpu;
-    for (uint32_t pa = PD; pa < PT_B + 0x1000; pa += 4)
+    for (uint32_t pa = PD; pa < PD4 + 0x1000; pa += 4)
         put32(pa, 0);
     put32(PD + 4 * 1, PT | PTE_P | PTE_RW);
     put32(PD2 + 4 * 1, PT | PTE_P | PTE_RW);
     put32(PD2 + 4 * 2, PT_B | PTE_P | PTE_RW | PTE_US);
+    put32(PD3 + 4 * 1, PT_C | PTE_P | PTE_RW);
     for (uint32_t i = 0; i < 16; i++) {
         put32(PT + 4 * i, (DATA + 0x1000 * i) | PTE_P | PTE_RW);
+        put32(PT_C + 4 * i, (DATA + 0x1000 * i) | PTE_P | PTE_RW);
         put32(DATA + 0x1000 * i, 0x1000 + i);
     }
     /* Linear 0x00800000 (PDE 2 of PD2): a user page. */
@@ -78,6 +86,18 @@ static void tables_reset(void)
 static uint32_t window32(uint32_t la)
 {
     return *(volatile uint32_t *)(shadow_vm->mem.window + la);
+}
+
+/* Can the host read the window at W + la?  A pipe write copies from the
+ * buffer, so an inaccessible page gives EFAULT instead of a signal. */
+static bool host_readable(uint32_t la)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    bool ok = write(fds[1], shadow_vm->mem.window + la, 4) == 4;
+    close(fds[0]);
+    close(fds[1]);
+    return ok;
 }
 
 static void test_fill_maps_the_named_page(void **state)
@@ -159,6 +179,90 @@ static void test_cr3_switch_keeps_identical_pdes(void **state)
     v->cr3 = PD;
     mmu_cr3_written(v, PD2);
     assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
+}
+
+/* xv6 gives every process its own copy of the kernel's page tables: a CR3
+ * load onto a directory whose entry names an equal table keeps the
+ * mappings, which are then traced through the new table. */
+static void test_cr3_switch_moves_onto_equal_table(void **state)
+{
+    (void)state;
+    tables_reset();
+    struct vcpu *v = &shadow_vm->cpu;
+    struct event ev;
+    uint32_t pa;
+    put32(PT_C + 4 * 5, (DATA + 0x7000) | PTE_P | PTE_RW); /* one entry differs */
+    for (uint32_t i = 3; i <= 6; i++)
+        assert_int_equal(shadow_fault(v, 0x00400000 + 0x1000 * i, false, &ev, &pa), SHADOW_FILLED);
+    uint32_t live = shadow_live_mappings(shadow_vm);
+    uint64_t moved = shadow_vm->stats.sh_groups_rehomed;
+    v->cr3 = PD3;
+    mmu_cr3_written(v, PD);
+    assert_int_equal(shadow_vm->stats.sh_groups_rehomed, moved + 1);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live - 1); /* only page 5 went */
+    assert_int_equal(window32(0x00404000), 0x1004);
+    assert_true(get32(PT_C + 4 * 4) & PTE_A); /* the new table's entry was used */
+    assert_int_equal(shadow_fault(v, 0x00405000, false, &ev, &pa), SHADOW_FILLED);
+    assert_int_equal(window32(0x00405000), 0x1007); /* the new table's page */
+    /* The new table is traced now, the old one no longer drops anything. */
+    put32(PT + 4 * 4, 0);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live);
+    put32(PT_C + 4 * 4, 0);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
+    assert_int_equal(shadow_fault(v, 0x00404000, false, &ev, &pa), SHADOW_GUEST_FAULT);
+    v->cr3 = PD;
+    mmu_cr3_written(v, PD3);
+}
+
+/* A directory without the group (xv6's scheduler directory between two
+ * processes): the mappings stay but the host cannot reach them, faults
+ * are the guest's #PF, and the load back to the first directory resumes
+ * them without a fill. */
+static void test_cr3_switch_suspends_absent_group(void **state)
+{
+    (void)state;
+    tables_reset();
+    struct vcpu *v = &shadow_vm->cpu;
+    struct event ev;
+    uint32_t pa;
+    assert_int_equal(shadow_fault(v, 0x00404000, false, &ev, &pa), SHADOW_FILLED);
+    uint32_t live = shadow_live_mappings(shadow_vm);
+    uint64_t hidden = shadow_vm->stats.sh_hidden_faults, resumed = shadow_vm->stats.sh_groups_resumed;
+    v->cr3 = PD4;
+    mmu_cr3_written(v, PD);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live);
+    /* Under PD4 the host cannot reach the group, and a fault on it is the
+     * guest's #PF (not present), with the access's own W/R bit. */
+    assert_false(host_readable(0x00404000));
+    assert_int_equal(shadow_fault(v, 0x00404000, false, &ev, &pa), SHADOW_GUEST_FAULT);
+    assert_int_equal(ev.error_code, 0);
+    assert_int_equal(ev.cr2, 0x00404000);
+    assert_int_equal(shadow_fault(v, 0x00404000, true, &ev, &pa), SHADOW_GUEST_FAULT);
+    assert_int_equal(ev.error_code, PFEC_W);
+    assert_int_equal(shadow_fault(v, 0x00406000, false, &ev, &pa), SHADOW_GUEST_FAULT);
+    v->cr3 = PD;
+    mmu_cr3_written(v, PD4);
+    assert_int_equal(shadow_vm->stats.sh_groups_resumed, resumed + 1);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live);
+    assert_true(host_readable(0x00404000));
+    assert_int_equal(window32(0x00404000), 0x1004);
+    assert_int_equal(shadow_vm->stats.sh_hidden_faults, hidden);
+    /* Suspended again: a changed entry of the first directory, or user
+     * mode, drops the group instead. */
+    v->cr3 = PD4;
+    mmu_cr3_written(v, PD);
+    put32(PD + 4 * 1, PT_C | PTE_P | PTE_RW);
+    v->cr3 = PD;
+    mmu_cr3_written(v, PD4);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
+    assert_int_equal(shadow_fault(v, 0x00404000, false, &ev, &pa), SHADOW_FILLED);
+    v->cr3 = PD4;
+    mmu_cr3_written(v, PD);
+    shadow_set_privilege(v, 3, 1ull << 32);
+    assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
+    shadow_set_privilege(v, 0, 0);
+    v->cr3 = PD;
+    mmu_cr3_written(v, PD4);
 }
 
 static void test_invlpg_drops_one_page(void **state)
@@ -266,6 +370,8 @@ int main(void)
         cmocka_unit_test(test_first_write_sets_dirty),
         cmocka_unit_test(test_page_table_writes_are_traced),
         cmocka_unit_test(test_cr3_switch_keeps_identical_pdes),
+        cmocka_unit_test(test_cr3_switch_moves_onto_equal_table),
+        cmocka_unit_test(test_cr3_switch_suspends_absent_group),
         cmocka_unit_test(test_invlpg_drops_one_page),
         cmocka_unit_test(test_user_mode_loses_supervisor_pages),
         cmocka_unit_test(test_device_pages_are_not_mapped),
