@@ -45,9 +45,40 @@ expect "linuxrc -> /bin/busybox"
 expect "loop 3"
 expect "forkpipe: ok"
 expect "BTVISOR-COMMANDS-DONE status=0"
+# The board as Debian's kernel sees it (dmesg, /proc/interrupts and
+# /proc/timer_list from commands.sh): ACPI tables found and parsed, the
+# I/O APIC from the MADT routing the legacy interrupts, the local APIC timer
+# ticking as a clock-event device, and S5 offered for power-off.
+expect "ACPI: RSDP 0x"
+expect "ACPI: RSDT 0x"
+expect "ACPI: FACP 0x"
+expect "ACPI: APIC 0x"
+expect "IOAPIC\[0\]: apic_id [0-9]*, version [0-9]*, address 0xfec00000, GSI 0-23"
+expect "ACPI: Using ACPI (MADT) for SMP configuration information"
+expect "ACPI: Interpreter enabled"
+expect "ACPI: Using IOAPIC for interrupt routing"
+expect "ACPI: PM: (supports S0 S5)"
+expect "IO-APIC *4-edge *ttyS0"
+expect "IO-APIC *2-edge *timer"
+expect "Clock Event Device: lapic"
+if grep -Eq "^ *LOC: *[1-9][0-9]* .*Local timer interrupts" "$out/serial-$name.txt"; then
+    echo "ok - the local APIC timer interrupted ($(grep -E '^ *LOC:' "$out/serial-$name.txt" | awk '{print $2}') times)"
+else
+    echo "FAIL - /proc/interrupts shows no local APIC timer interrupts (LOC)"
+    fail=1
+fi
+# poweroff -f ends the run through ACPI's PM1 control register (S5): the
+# kernel says so, btvisor exits 0, and it was not a halt with nothing to
+# wake the CPU (which also exits 0, with a message).
+expect "reboot: Power down"
 if [ "$status" -ne 0 ]; then
     echo "FAIL - btvisor exited with status $status (expected 0 after the guest powered off)"
     fail=1
+elif grep -q "guest halted" "$out/stderr-$name.txt"; then
+    echo "FAIL - the guest halted instead of powering off through ACPI"
+    fail=1
+else
+    echo "ok - the guest powered off through ACPI and btvisor exited 0"
 fi
 [ "$fail" -eq 0 ] && echo "1 passed, 0 failed" || echo "0 passed, 1 failed"
 exit "$fail"
