@@ -455,8 +455,11 @@ static bool known_operand_la(const struct known_ctx *k, const ZydisDecodedInstru
  * missing one: the first PTE's D bit, set by the write walk as for a plain
  * store that crosses into a missing page).  Condition: both sides end #PF
  * at the same instruction, which has a read-and-write memory operand of s
- * bytes; the error codes differ at most in W/R (Unicorn's clear) and, when
- * the CR2s differ by less than s (the operand crosses pages), in P.
+ * bytes and both CR2s inside it; the error codes differ at most in W/R
+ * (Unicorn's clear) and, when the CR2s differ, in P, and then only as the
+ * two models explain it: btvisor's CR2 is the operand's first byte (the
+ * write check refused the first page, present) and Unicorn's the start
+ * of the second page (the load read the first).
  * Correction: the error code and CR2 from the other side, and the A and D
  * bits of the PDEs and PTEs that map the operand's pages. */
 static bool known_rmw_page_fault(const struct known_ctx *k, struct diff_state *fixed)
@@ -479,7 +482,13 @@ static bool known_rmw_page_fault(const struct known_ctx *k, struct diff_state *f
     uint32_t la, size = m ? m->size / 8u : 0;
     if (!size || !known_operand_la(k, &in, m, &la) || o->cr2 - la >= size || u->cr2 - la >= size)
         return false;
-    uint32_t may_differ = PFEC_W | (o->cr2 != u->cr2 ? PFEC_P : 0);
+    /* Different CR2s only as the two models explain them: the write check
+     * refused the operand's first page (present, so P = 1), which the load
+     * read before faulting at the start of the second. */
+    bool crossed = o->cr2 != u->cr2;
+    if (crossed && (o->cr2 != la || u->cr2 != ((la + size - 1) & ~0xfffu) || !(o->error_code & PFEC_P)))
+        return false;
+    uint32_t may_differ = PFEC_W | (crossed ? PFEC_P : 0);
     if ((o->error_code ^ u->error_code) & ~may_differ)
         return false;
     fixed->error_code = o->error_code;
