@@ -117,8 +117,12 @@ bool tc_linear_ibl(struct tcache *tc, struct tc_ibl_table *t, const struct tbloc
     if (!tc_linear_dep_of(tc, to, &d))
         return false;
     tc_linear_note(tc, &d);
-    if (!d.global)
+    if (!d.global) {
         t->nonglobal = true;
+        if (t->nlocal < TC_IBL_LOCAL_MAX)
+            t->local_slot[t->nlocal] = (uint16_t)(to->key.eip & (IBL_ENTRIES - 1));
+        t->nlocal += t->nlocal <= TC_IBL_LOCAL_MAX; /* MAX + 1: overflowed */
+    }
     return true;
 }
 
@@ -139,6 +143,22 @@ static void tc_linear_clear_local(struct tc_linear *l)
     l->nlocal = 0;
 }
 
+/* Reset a table's entries for non-global targets (all of them when the
+ * global ones go too, or when there were too many to remember).  A reset
+ * slot that a global target took over since only costs that target one
+ * dispatcher lookup. */
+static void tc_linear_clear_ibl(struct tcache *tc, struct tc_ibl_table *tab, bool keep_global)
+{
+    if (!keep_global || tab->nlocal > TC_IBL_LOCAL_MAX) {
+        tc_ibl_clear_entries(tc, tab->e);
+    } else {
+        for (uint32_t i = 0; i < tab->nlocal; i++)
+            tab->e[tab->local_slot[i]] = (struct ibl_entry){ .tag = 0, .host = (uint64_t)(uintptr_t)tc->ibl_miss };
+    }
+    tab->nonglobal = false;
+    tab->nlocal = 0;
+}
+
 void tc_linear_flush(struct tcache *tc, bool keep_global)
 {
     struct tc_linear *l = &tc->linear;
@@ -146,10 +166,8 @@ void tc_linear_flush(struct tcache *tc, bool keep_global)
     tc_linear_clear_local(l);
     for (unsigned t = 0; t < TC_IBL_TABLES; t++) {
         struct tc_ibl_table *tab = &tc->ibl[t];
-        if (tab->used && (tab->mode & TB_MODE_PAGING) && (tab->nonglobal || !keep_global)) {
-            tc_ibl_clear_entries(tc, tab->e);
-            tab->nonglobal = false;
-        }
+        if (tab->used && (tab->mode & TB_MODE_PAGING) && (tab->nonglobal || !keep_global))
+            tc_linear_clear_ibl(tc, tab, keep_global);
     }
     if (keep_global)
         return;

@@ -35,6 +35,9 @@ struct tc_linear {
 #define TC_HEAD_SIZE 1024u
 #define TC_TRAP_SLOTS 4096u
 #define TC_IBL_TABLES 4u
+/* Slots of non-global targets a table remembers, so that a CR3 load resets
+ * only those (a whole table is 65536 entries, 1 MiB); more: clear it all. */
+#define TC_IBL_LOCAL_MAX 1024u
 
 struct tcache {
     struct vm *vm;
@@ -61,6 +64,8 @@ struct tcache {
         bool used;               /* holds entries for (mode, cs_base) */
         uint64_t last_use;       /* for replacing the least recently used */
         bool nonglobal;          /* soft MMU: holds targets on non-global pages */
+        uint16_t local_slot[TC_IBL_LOCAL_MAX]; /* their slots (eip & (IBL_ENTRIES - 1)) */
+        uint32_t nlocal;         /* entries in local_slot; > MAX: they are not all there */
     } ibl[TC_IBL_TABLES];
     struct tc_ibl_table *ibl_cur; /* the table of the current mode (vcpu->ibl points at it) */
     struct ibl_entry *ibl_empty; /* always misses: swapped in to make translated code exit */

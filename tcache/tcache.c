@@ -55,6 +55,8 @@ static void tc_ibl_clear(struct tcache *tc)
         if (tc->ibl[t].used) {
             tc_ibl_clear_entries(tc, tc->ibl[t].e);
             tc->ibl[t].used = false;
+            tc->ibl[t].nonglobal = false;
+            tc->ibl[t].nlocal = 0;
         }
 }
 

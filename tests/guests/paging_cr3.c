@@ -15,6 +15,11 @@
  * Also: a page-table entry or PDE of a directory that is not current,
  * changed, then used after switching to it; the page mapped in only two
  * directories faults exactly in the other two; ring 3 reads in each space.
+ * Indirect calls: CODE_VA holds other code in even and odd directories
+ * (non-global), CODE_VA + 4 KiB the same code everywhere (global, CR4.PGE);
+ * after each switch every call must run the code of the current space,
+ * whether the indirect-branch cache held few such targets or more than it
+ * remembers one by one (1300 entry points).
  */
 #include "paging.h"
 
@@ -25,6 +30,9 @@ RT_GUEST("paging_cr3");
 #define USER_VA 0x40000000u
 #define EXTRA_VA 0x40400000u
 #define HIGH 0xc0000000u
+#define CODE_VA 0x40800000u
+#define CODE_INCS 4088u /* inc eax bytes at the start of a code page */
+#define CODE_PAGES 3    /* pool pages 10, 11: per-parity code; 12: global code */
 
 uint32_t pg_at;
 static uint32_t pds[NDIR][1024] PG_ALIGNED;
@@ -32,6 +40,7 @@ static uint32_t pt_kernel[1024] PG_ALIGNED;
 static uint32_t pt_user[3][1024] PG_ALIGNED;
 static uint32_t pt_extra[1024] PG_ALIGNED;
 static uint32_t pt_pool[1024] PG_ALIGNED; /* identity map of the pool, shared */
+static uint32_t pt_code[2][1024] PG_ALIGNED; /* CODE_VA in even and odd directories */
 static volatile uint32_t kernel_counter;
 static volatile uint32_t user_got;
 /* which pool page each directory shows at USER_VA: directory 3 shares
@@ -58,6 +67,18 @@ static void use_dir(uint32_t k)
     pg_write_cr3(pg_phys(pds[k]));
 }
 
+/* A code page whose entry point at offset j (j <= CODE_INCS) returns
+ * CODE_INCS - j + tag: inc eax bytes, then add eax, tag; ret. */
+static void code_page_fill(uint32_t at, uint8_t tag)
+{
+    uint8_t *p = (uint8_t *)at;
+    memset(p, 0x40, CODE_INCS);
+    p[CODE_INCS] = 0x83;
+    p[CODE_INCS + 1] = 0xc0;
+    p[CODE_INCS + 2] = tag;
+    p[CODE_INCS + 3] = 0xc3;
+}
+
 static void setup(void)
 {
     uint32_t k;
@@ -80,7 +101,16 @@ static void setup(void)
         pds[k][pg_pdi(HIGH)] = pg_phys(pt_kernel) | PG_P | PG_W;
         pds[k][pg_pdi(USER_VA)] = pg_phys(pt_user[page_of_dir[k]]) | PG_P | PG_W | PG_U;
     }
+    for (k = 0; k < CODE_PAGES; k++)
+        code_page_fill(pa(10 + k), (uint8_t)(0x10 * (k + 1)));
+    for (k = 0; k < 2; k++) {
+        pt_code[k][0] = pa(10 + k) | PG_P | PG_W;
+        pt_code[k][1] = pa(12) | PG_P | PG_W | PG_G;
+    }
+    for (k = 0; k < NDIR; k++)
+        pds[k][pg_pdi(CODE_VA)] = pg_phys(pt_code[k & 1]) | PG_P | PG_W;
     pg_enable(pds[0]);
+    pg_write_cr4(pg_read_cr4() | 0x80); /* CR4.PGE: CODE_VA + 4 KiB is global */
 }
 
 static void test_switches(void)
@@ -176,6 +206,40 @@ static void test_user(void)
     rt_eq(bad, 0, "ring 3 reads its own space's page after 40 switches back and forth");
 }
 
+/* Call CODE_VA + page * 4 KiB + j for n entry points j (an indirect call
+ * each); the number of calls that did not return what the code there
+ * returns in directory k (its parity's page, or the global page). */
+static uint32_t code_calls(uint32_t k, uint32_t page, uint32_t n)
+{
+    uint32_t bad = 0, tag = page ? 0x30 : 0x10 * ((k & 1) + 1);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t j = (i * 3) % CODE_INCS;
+        uint32_t got;
+        asm volatile("xor %%eax, %%eax\n\tcall *%1"
+                     : "=&a"(got)
+                     : "r"(CODE_VA + page * PG_SIZE + j)
+                     : "ecx", "edx", "memory", "cc");
+        bad += got != CODE_INCS - j + tag;
+    }
+    return bad;
+}
+
+static void test_indirect_calls(void)
+{
+    static const uint32_t counts[] = {8, 1300};
+    for (uint32_t c = 0; c < 2; c++) {
+        uint32_t bad = 0, bad_global = 0;
+        for (uint32_t i = 0; i < 12; i++) {
+            use_dir(i % NDIR);
+            bad += code_calls(i % NDIR, 0, counts[c]);
+            bad_global += code_calls(i % NDIR, 1, 8);
+        }
+        rt_eq(bad, 0, "12 switches, %u indirect calls each into per-space code: the current space's code ran",
+              counts[c]);
+        rt_eq(bad_global, 0, "and 8 each into a global page: the shared code ran");
+    }
+}
+
 void test_main(const struct rt_boot *boot)
 {
     (void)boot;
@@ -183,4 +247,5 @@ void test_main(const struct rt_boot *boot)
     test_switches();
     test_other_dir();
     test_user();
+    test_indirect_calls();
 }
