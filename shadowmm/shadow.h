@@ -16,7 +16,9 @@
  * write-protected everywhere, and a write to it (emulated by the monitor)
  * drops the mappings derived from the entries it changed.  A CR3 load keeps
  * the mappings under page-directory entries that are identical in the old
- * and new directory (the shared kernel half) and drops the rest.
+ * and new directory (the shared kernel half), moves those whose new page
+ * table is an equal copy, suspends those the new directory does not map,
+ * and drops the rest (shadow_cr3.c).
  *
  *   switch (shadow_fault(v, la, write, &ev, &pa)) { case SHADOW_FILLED: retry; ... }
  */
