@@ -317,9 +317,11 @@ static bool bt_finish_block(struct bt_ctx *c)
 static struct tblock *bt_translate_with(struct vcpu *v, const struct tb_key *k, bool ephemeral, uint8_t *bounce)
 {
     struct vm *vm = v->vm;
-    if (!(v->seg[SREG_CS].attr & SEG_ATTR_DB) || !(v->seg[SREG_SS].attr & SEG_ATTR_DB)) {
+    /* Real-mode and 16-bit code runs in the interpreter (monitor/run16.c);
+     * only an instruction it hands on (a bounce) can get here. */
+    if (!(v->cr0 & CR0_PE) || !(v->seg[SREG_CS].attr & SEG_ATTR_DB) || !(v->seg[SREG_SS].attr & SEG_ATTR_DB)) {
         vm_request_exit(vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
-                        "16-bit code or stack segments are not supported (EIP %#x)", v->eip);
+                        "the instruction at EIP %#x is not emulated in real-mode or 16-bit code", v->eip);
         return NULL;
     }
     struct bt_ctx *c = host_calloc(&vm->stats, 1, sizeof *c);

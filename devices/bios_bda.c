@@ -73,6 +73,7 @@ void bios_write_bda(struct vm *vm)
 
 void bios_install(struct vm *vm)
 {
+    bios_write_ivt(vm);
     bios_write_bda(vm);
     bios_write_mptable(vm);
     bios_write_acpi(vm);

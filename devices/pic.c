@@ -49,8 +49,12 @@
  *
  * State at creation is what firmware leaves behind before it boots a
  * kernel: both chips initialized for 8086 mode in cascade, vectors 0x08 and
- * 0x70, everything masked except the cascade input, so a kernel that enables
- * interrupts before programming the PICs receives nothing.
+ * 0x70, everything masked except the cascade input and IRQ 0, the BIOS's
+ * 18.2 Hz tick (SeaBIOS under QEMU leaves IRQ 0, 1, 2 and 6 unmasked on the
+ * master; real-mode code such as kvm-unit-tests' realmode waits in hlt for
+ * that tick, which the IVT's handler at vector 08h acknowledges,
+ * devices/bios_ivt.c).  A kernel that enables interrupts before programming
+ * the PICs receives IRQ 0 at vector 8, as on a PC.
  *
  *   pic_init(vm, err, sizeof err);       // board.c does this
  *   pic_set_irq(vm, 12, 1);              // the mouse raises IRQ 12
@@ -463,8 +467,9 @@ int pic_init(struct vm *vm, char *err, size_t errlen)
         return -1;
     }
     vm->board.pic = p;
-    /* PIIX: IRQ 0, 1, 2 (master) and 8, 13 (slave) are always edge. */
-    pic_chip_firmware_init(&p->master, true, 0x08, 1u << PIC_CASCADE_IRQ, 0xfb, 0xf8);
+    /* PIIX: IRQ 0, 1, 2 (master) and 8, 13 (slave) are always edge.  Masks:
+     * IRQ 0 and the cascade open on the master, the slave closed. */
+    pic_chip_firmware_init(&p->master, true, 0x08, 1u << PIC_CASCADE_IRQ, 0xfa, 0xf8);
     pic_chip_firmware_init(&p->slave, false, 0x70, PIC_CASCADE_IRQ, 0xff, 0xde);
     for (size_t i = 0; i < sizeof pic_port_ranges / sizeof pic_port_ranges[0]; i++) {
         if (portio_register(&vm->board.bus, pic_port_ranges[i].base, 2, pic_port_read,

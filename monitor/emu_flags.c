@@ -64,9 +64,6 @@ enum emu_status emu_pushf(struct vcpu *v, const struct decoded_insn *d, struct e
     return emu_next(v, d);
 }
 
-/* Every EFLAGS bit that is not reserved (SDM Vol. 1 §3.4.3, Figure 3-8). */
-#define EFLAGS_DEFINED (EFLAGS_ARITH | EFLAGS_TF | EFLAGS_IF | EFLAGS_DF | EFLAGS_IOPL | EFLAGS_NT | \
-                        EFLAGS_RF | EFLAGS_VM | EFLAGS_AC | EFLAGS_VIF | EFLAGS_VIP | EFLAGS_ID)
 
 /* The bits popf may change (SDM Vol. 2 POPF, protected mode):
  *   CPL 0:          all but RF, VM, VIF, VIP;

@@ -300,7 +300,7 @@ static const emu_handler_fn memop_rules[ZYDIS_MNEMONIC_MAX_VALUE + 1] = {
     [ZYDIS_MNEMONIC_SCASD] = emu_string,
 };
 
-static emu_handler_fn memop_handler_of(const struct decoded_insn *d)
+emu_handler_fn emu_memop_handler(const struct decoded_insn *d)
 {
     /* Zydis names SSE2's movsd/cmpsd (F2 0F 10/11, F2 0F C2) like the
      * string instructions: those are for the bounce run. */
@@ -325,7 +325,7 @@ enum emu_status emu_memop(struct vcpu *v, const struct decoded_insn *d, struct e
     STAT_INC(v->vm, co_other);
     if (!emu_isa_advertised(v, d))
         return emu_invalid_opcode(v, d, ev); /* e.g. vmread on a device or nonexistent memory */
-    emu_handler_fn run = memop_handler_of(d);
+    emu_handler_fn run = emu_memop_handler(d);
     if (!run)
         return emu_bounce(v, d, ev); /* the host runs it on a copy of the operand (run_bounce.c) */
     return run(v, d, ev);

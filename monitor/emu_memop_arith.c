@@ -110,9 +110,15 @@ enum emu_status memop_xadd(struct vcpu *v, const struct decoded_insn *d, struct 
         !memop_get(v, d, src, n, &b, ev))
         return EMU_EVENT;
     struct alu_out o = alu_run(ALU_ADD, (uint32_t)a, (uint32_t)b, 0, n);
+    /* SRC := DEST, then DEST := the sum, so xadd eax, eax doubles EAX;
+     * a memory destination is still written first (nothing else may
+     * change if that write faults). */
+    if (!memop_is_mem(dst))
+        memop_put(v, d, src, n, a, ev);
     if (!memop_put(v, d, dst, n, o.value, ev))
         return EMU_EVENT;
-    memop_put(v, d, src, n, a, ev);
+    if (memop_is_mem(dst))
+        memop_put(v, d, src, n, a, ev);
     emu_set_flags(v, o.mask, o.flags);
     return emu_next(v, d);
 }

@@ -87,7 +87,7 @@ enum emu_status memop_shift(struct vcpu *v, const struct decoded_insn *d, struct
 {
     const ZydisDecodedOperand *dst = &d->op[0], *cnt = &d->op[1];
     unsigned n = memop_bytes(dst);
-    if (!memop_is_mem(dst) || d->i.operand_count_visible < 2 || !memop_plain(cnt) || n < 1 || n > 4 || n == 3)
+    if (!memop_plain(dst) || d->i.operand_count_visible < 2 || !memop_plain(cnt) || n < 1 || n > 4 || n == 3)
         return emu_bounce(v, d, ev);
     uint64_t a, c;
     memop_get(v, d, cnt, 1, &c, ev);

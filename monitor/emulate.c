@@ -213,6 +213,13 @@ static enum emu_status emu_mov(struct vcpu *v, const struct decoded_insn *d, str
     }
 }
 
+bool emu_mov_is_plain(const struct decoded_insn *d) { return emu_mov_form_of(d) == MOV_OTHER; }
+
+bool emu_has_rule(const struct decoded_insn *d)
+{
+    return (unsigned)d->i.mnemonic <= ZYDIS_MNEMONIC_MAX_VALUE && emu_rules[d->i.mnemonic].run;
+}
+
 static void emu_count(struct vm *vm, enum emu_class cls, const struct decoded_insn *d)
 {
     STAT_INC(vm, co_total);

@@ -42,6 +42,14 @@ enum emu_status emu_execute(struct vcpu *v, const struct decoded_insn *d, struct
  * the VM with a message naming it. */
 enum emu_status emu_memop(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
 
+/* Emulate any instruction, sensitive or not: the interpreter of 16-bit
+ * and real-mode code (monitor/run16.c) runs every guest instruction
+ * through this.  Near branches, general-register pushes and pops, lea,
+ * one-operand mul/div and the other instructions translated code runs
+ * natively have handlers in monitor/emu_near.c and emu_plain.c; the rest
+ * go to emu_execute() and the memory-operand emulator. */
+enum emu_status emu_interpret(struct vcpu *v, const struct decoded_insn *d, struct event *ev);
+
 /* Effective address (offset within the segment) of memory operand `op`,
  * and the segment it goes through (default or override). Honours 16-bit
  * addressing. */

@@ -10,6 +10,9 @@
  *     [SS, ESP,] EFLAGS, CS, EIP [, error code]; or
  *   - a task gate: a task switch, then the error code on the new stack
  *     (§6.12.2).
+ * In real-address mode (CR0.PE = 0) the IDTR names the interrupt vector
+ * table instead: FLAGS, CS and IP are pushed and CS:IP loaded from the
+ * vector's 4-byte entry (§20.1.4).
  * An attempt that faults returns that fault as data, and this file decides
  * what happens next from the classes of SDM Table 6-5 (benign,
  * contributory, page fault): deliver the second fault instead (the first
@@ -177,9 +180,39 @@ static bool event_through_task(struct vcpu *v, const struct event *e, uint64_t g
     return true;
 }
 
+/* Real-address mode (SDM Vol. 3A §20.1.4; Vol. 2A INT n "REAL-ADDRESS-
+ * MODE"): the IDTR names the interrupt vector table, 4-byte entries of
+ * offset then segment; a vector whose entry lies beyond the limit is
+ * #GP(0), a stack without room for the 6 bytes #SS(0).  FLAGS, CS and IP
+ * are pushed (no error code) and IF, TF and AC cleared. */
+static bool event_deliver_real(struct vcpu *v, const struct event *e, struct event *ev)
+{
+    uint32_t off = (uint32_t)e->vector * 4;
+    uint8_t raw[4];
+    if (off + 3 > v->idtr.limit)
+        return cpu_fault(ev, VEC_GP, 0);
+    if (!gmem_read_lin(v, v->idtr.base + off, raw, 4, false, ev))
+        return false;
+    struct pstack s = pstack_current(v);
+    if (!pstack_check_room(v, &s, 6, ev) || !pstack_push(v, &s, vcpu_get_eflags(v) & 0xffff, 2, ev) ||
+        !pstack_push(v, &s, v->seg[SREG_CS].sel, 2, ev) || !pstack_push(v, &s, v->eip & 0xffff, 2, ev))
+        return false;
+    v->gpr[GPR_ESP] = s.esp;
+    struct seg_cache cs = v->seg[SREG_CS];
+    cs.sel = (uint16_t)(raw[2] | raw[3] << 8);
+    cs.base = (uint32_t)cs.sel << 4;
+    vcpu_set_seg(v, SREG_CS, cs);
+    v->eip = (uint32_t)(raw[0] | raw[1] << 8);
+    v->eflags &= ~(EFLAGS_TF | EFLAGS_AC | EFLAGS_RF);
+    v->if_mask = 0;
+    return true;
+}
+
 /* One delivery attempt; false with the fault it raised in *ev. */
 static bool event_deliver_once(struct vcpu *v, const struct event *e, struct event *ev)
 {
+    if (!(v->cr0 & CR0_PE))
+        return event_deliver_real(v, e, ev);
     uint64_t gate;
     uint32_t idt_err = (uint32_t)e->vector * 8 + 2;
     if (!event_read_gate(v, e->vector, &gate, ev))
@@ -223,12 +256,8 @@ static void event_count(struct vcpu *v, const struct event *e)
 
 void cpu_deliver_event(struct vcpu *v, const struct event *ev)
 {
-    if (!(v->cr0 & CR0_PE)) {
-        vm_request_exit(v->vm, VMEXIT_UNSUPPORTED, EXIT_STATUS_GUEST_FAILED,
-                        "real-mode interrupt delivery is not supported");
-        return;
-    }
-    if (fastgate_deliver(v, ev)) { /* a system call like the last one */
+    /* a system call like the last one (protected mode, CPL 3 only) */
+    if ((v->cr0 & CR0_PE) && fastgate_deliver(v, ev)) {
         event_count(v, ev);
         v->halted = false;
         return;

@@ -54,6 +54,7 @@ static bool iret_real(struct vcpu *v, unsigned size, struct event *ev)
     uint32_t cur = vcpu_get_eflags(v);
     /* 32-bit: VM, VIF, VIP stay; 16-bit: the upper half stays. */
     fl = size == 4 ? (fl & 0x257fd5u) | (cur & 0x1a0000u) : (cur & 0xffff0000u) | (fl & 0xffff);
+    fl &= EFLAGS_DEFINED; /* the reserved bits 3, 5 and 15 stay 0 */
     v->gpr[GPR_ESP] = s.esp;
     struct seg_cache c = v->seg[SREG_CS];
     c.sel = (uint16_t)cs;

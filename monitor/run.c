@@ -12,6 +12,9 @@
  *   EXIT_RAISE     raise an exception the translation decided on (#UD)
  *   EXIT_FAULT     a host signal in translated code (monitor/signals.c)
  *
+ * Real-mode and 16-bit code is not translated: it runs one instruction per
+ * trip round the loop through the interpreter (monitor/run16.c).
+ *
  *   vm_run(vm);   // returns when vm->exit_reason is set
  */
 #define _GNU_SOURCE
@@ -33,6 +36,7 @@
 #include "monitor/irq.h"
 #include "monitor/emulate.h"
 #include "monitor/signals.h"
+#include "monitor/run16.h"
 #include "monitor/run_priv.h"
 #include "monitor/vm.h"
 #include "shadowmm/shadow.h"
@@ -234,6 +238,11 @@ void vm_run(struct vm *vm)
             re = (struct run_exit){ 0 }; /* the exit we came from does not lead here */
         if (v->halted) {
             irq_wait_halted(v);
+            continue;
+        }
+        if (run16_wanted(v)) {
+            run16_step(v); /* real-mode and 16-bit code: one instruction, interpreted */
+            re = (struct run_exit){ 0 };
             continue;
         }
         if (shadow_step && !direct_possible(v)) {

@@ -24,6 +24,7 @@
     X(tcache, tc_guest_bytes, "guest code bytes translated")                            \
     X(tcache, tc_host_bytes, "host code bytes emitted")                                 \
     X(tcache, tc_guest_insns, "guest instructions translated")                          \
+    X(tcache, interp_insns, "real-mode and 16-bit instructions interpreted (monitor/run16.c)") \
     X(tcache, tc_lookups, "block lookups by the dispatcher")                            \
     X(tcache, tc_hits, "lookups that found a translation")                              \
     X(tcache, tc_misses, "lookups that had to translate")                               \

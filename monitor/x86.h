@@ -30,6 +30,9 @@
 #define EFLAGS_ID   0x00200000u
 /* The six status flags. */
 #define EFLAGS_ARITH (EFLAGS_CF | EFLAGS_PF | EFLAGS_AF | EFLAGS_ZF | EFLAGS_SF | EFLAGS_OF)
+/* Every EFLAGS bit that is not reserved (SDM Vol. 1 §3.4.3, Figure 3-8). */
+#define EFLAGS_DEFINED (EFLAGS_ARITH | EFLAGS_TF | EFLAGS_IF | EFLAGS_DF | EFLAGS_IOPL | EFLAGS_NT | \
+                        EFLAGS_RF | EFLAGS_VM | EFLAGS_AC | EFLAGS_VIF | EFLAGS_VIP | EFLAGS_ID)
 /* Flags that live in the host RFLAGS while translated code runs. */
 #define EFLAGS_HOST_LIVE (EFLAGS_ARITH | EFLAGS_DF)
 

@@ -31,7 +31,7 @@ tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
   tests=(cmpxchg8b setjmp taskswitch vmexit_cpuid vmexit_mov_from_cr8 vmexit_mov_to_cr8
          vmexit_inl_pmtimer vmexit_ple_round_robin vmexit_tscdeadline vmexit_tscdeadline_immed umip emulator eventinj
-         tsc smap)
+         tsc smap realmode)
 fi
 
 # One entry of unittests.cfg: "file", "test_args" (-append), "qemu_params".

@@ -34,6 +34,7 @@
 
 #include <cmocka.h>
 
+#include "devices/pic.h"
 #include "monitor/vm.h"
 #include "shadowmm/gmem.h"
 
@@ -73,6 +74,9 @@ static inline int btfx_setup_tc(void **state, uint64_t tc_size)
         free(fx);
         return -1;
     }
+    /* Every interrupt line masked (firmware leaves the timer's open): a
+     * snippet's hlt ends the run. */
+    pic_port_write(fx->vm->board.pic, PIC_MASTER_DATA, 1, 0xff);
     for (int k = 0; k < BTFX_NSIGNALS; k++)
         sigaction(btfx_signals[k], NULL, &fx->monitor[k]);
     *state = fx;

@@ -1,7 +1,8 @@
 /*
  * test_event.c: exception and interrupt delivery through the IDT
  * (monitor/event.c): gate types, frames, privilege change, error codes
- * with the EXT and IDT bits, #DF escalation and triple fault.
+ * with the EXT and IDT bits, #DF escalation and triple fault, and the
+ * real-mode interrupt vector table.
  */
 #include "cpu_fixture.h"
 
@@ -234,14 +235,84 @@ static void test_bad_tss_stack(void **state)
     assert_int_equal(v->cpl, 3);
 }
 
-/* Real mode is not supported: the run stops with VMEXIT_UNSUPPORTED. */
-static void test_real_mode_unsupported(void **state)
+/* Real-address mode: 64 KiB segments with base = selector << 4. */
+static void fx_enter_real_mode(struct vcpu *v, uint16_t cs, uint16_t ss, uint16_t sp)
+{
+    v->cr0 = CR0_ET;
+    struct seg_cache c = { .sel = cs, .base = (uint32_t)cs << 4, .limit = 0xffff,
+                           .attr = SEG_ATTR_CODE | SEG_ATTR_RW | SEG_ATTR_P | SEG_ATTR_S };
+    vcpu_set_seg(v, SREG_CS, c);
+    c = (struct seg_cache){ .sel = ss, .base = (uint32_t)ss << 4, .limit = 0xffff,
+                            .attr = SEG_ATTR_RW | SEG_ATTR_P | SEG_ATTR_S };
+    vcpu_set_seg(v, SREG_SS, c);
+    v->gpr[GPR_ESP] = 0xabcd0000u | sp; /* the upper half must stay */
+    v->idtr = (struct dtr){ .base = 0, .limit = 0x3ff };
+}
+
+/* An interrupt in real mode goes through the IVT at IDTR.base (SDM Vol. 3A
+ * §20.1.4): FLAGS, CS and IP pushed on SS:SP, no error code, IF, TF and AC
+ * cleared, CS:IP from the 4-byte entry (offset, then segment). */
+static void test_real_mode_ivt(void **state)
 {
     struct vcpu *v = fx_cpu(state);
-    v->cr0 = CR0_ET;
+    fx_enter_real_mode(v, 0x1000, 0x2000, 0x0100);
+    v->eip = 0x0456;
+    vcpu_set_eflags(v, EFLAGS_FIXED | EFLAGS_IF | EFLAGS_TF | EFLAGS_AC | EFLAGS_CF);
+    wr16(v, 0x08 * 4, 0x0123);     /* vector 08h: F000:0123 */
+    wr16(v, 0x08 * 4 + 2, 0xf000);
     struct event ev = { .kind = EV_EXTERNAL, .vector = 8 };
     cpu_deliver_event(v, &ev);
-    assert_int_equal(v->vm->exit_reason, VMEXIT_UNSUPPORTED);
+    assert_int_equal(v->vm->exit_reason, VMEXIT_NONE);
+    assert_int_equal(v->seg[SREG_CS].sel, 0xf000);
+    assert_int_equal(v->seg[SREG_CS].base, 0xf0000);
+    assert_int_equal(v->eip, 0x0123);
+    assert_int_equal(v->gpr[GPR_ESP], 0xabcd00fau);
+    assert_int_equal(rd16(v, 0x20000 + 0xfe), EFLAGS_FIXED | EFLAGS_IF | EFLAGS_TF | EFLAGS_CF);
+    assert_int_equal(rd16(v, 0x20000 + 0xfc), 0x1000);
+    assert_int_equal(rd16(v, 0x20000 + 0xfa), 0x0456);
+    assert_int_equal(v->if_mask, 0);
+    assert_false(v->eflags & (EFLAGS_TF | EFLAGS_AC));
+    assert_true(v->eflags & EFLAGS_CF);
+}
+
+/* int n in real mode: the pushed IP is the next instruction's; only SP
+ * moves, the upper half of ESP stays. */
+static void test_real_mode_soft_int_frame(void **state)
+{
+    struct vcpu *v = fx_cpu(state);
+    fx_enter_real_mode(v, 0x0000, 0x3000, 0x0010);
+    v->eip = 0x7c02; /* already past int 21h */
+    wr16(v, 0x21 * 4, 0x0040);
+    wr16(v, 0x21 * 4 + 2, 0x0070);
+    struct event ev = { .kind = EV_SOFT_INT, .vector = 0x21, .insn_len = 2 };
+    cpu_deliver_event(v, &ev);
+    assert_int_equal(v->seg[SREG_CS].base, 0x700);
+    assert_int_equal(v->eip, 0x40);
+    assert_int_equal(v->gpr[GPR_ESP], 0xabcd000au);
+    assert_int_equal(rd16(v, 0x30000 + 0x0c), 0x0000); /* CS */
+    assert_int_equal(rd16(v, 0x30000 + 0x0a), 0x7c02); /* IP */
+    assert_int_equal(v->vm->stats.ev_soft_ints, 1);
+}
+
+/* A vector whose entry lies beyond the IVT limit is #GP, and a #GP whose
+ * entry is beyond it too becomes #DF; one more fault shuts down. */
+static void test_real_mode_ivt_limit(void **state)
+{
+    struct vcpu *v = fx_cpu(state);
+    fx_enter_real_mode(v, 0x1000, 0x2000, 0x0100);
+    v->idtr.limit = 9 * 4 - 1; /* vectors 0-8 only */
+    wr16(v, VEC_DF * 4, 0x0800);
+    wr16(v, VEC_DF * 4 + 2, 0x0000);
+    struct event ev = { .kind = EV_SOFT_INT, .vector = 0x30, .insn_len = 2 };
+    v->eip = 0x0012;
+    cpu_deliver_event(v, &ev); /* #GP (vector 13, beyond the limit) → #DF (vector 8) */
+    assert_int_equal(v->vm->exit_reason, VMEXIT_NONE);
+    assert_int_equal(v->eip, 0x0800);
+    assert_int_equal(rd16(v, 0x20000 + 0xfa), 0x0010); /* the fault is on the int instruction */
+    v->idtr.limit = 3;
+    struct event gp = event_gp(0);
+    cpu_deliver_event(v, &gp);
+    assert_int_equal(v->vm->exit_reason, VMEXIT_TRIPLE_FAULT);
 }
 
 int main(void)
@@ -252,7 +323,8 @@ int main(void)
         FX_TEST(test_idt_error_codes),           FX_TEST(test_gate16_frame),
         FX_TEST(test_double_fault),              FX_TEST(test_benign_serial),
         FX_TEST(test_triple_fault),              FX_TEST(test_bad_tss_stack),
-        FX_TEST(test_real_mode_unsupported),
+        FX_TEST(test_real_mode_ivt),             FX_TEST(test_real_mode_soft_int_frame),
+        FX_TEST(test_real_mode_ivt_limit),
     };
     return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
 }

@@ -79,19 +79,22 @@ static void pulse(struct vm *vm, unsigned irq)
     pic_set_irq(vm, irq, 0);
 }
 
-static void test_firmware_state_masks_everything(void **state)
+static void test_firmware_state_unmasks_only_the_timer(void **state)
 {
     struct vm *vm = *state;
-    assert_int_equal(in(vm, PIC_MASTER_DATA), 0xfb);
+    assert_int_equal(in(vm, PIC_MASTER_DATA), 0xfa); /* IRQ 0 (the BIOS's tick) and the cascade */
     assert_int_equal(in(vm, PIC_SLAVE_DATA), 0xff);
     pic_set_irq(vm, 1, 1);
     pic_set_irq(vm, 12, 1);
     assert_false(pic_has_interrupt(vm));
     assert_int_equal(read_irr(vm, PIC_MASTER_CMD), 0x02);
     assert_int_equal(read_irr(vm, PIC_SLAVE_CMD), 0x10);
-    out(vm, PIC_MASTER_DATA, 0xfd); /* unmask IRQ 1: firmware vectors start at 8 */
+    out(vm, PIC_MASTER_DATA, 0xf8); /* unmask IRQ 1 too: firmware vectors start at 8 */
     assert_true(pic_has_interrupt(vm));
     assert_int_equal(pic_acknowledge(vm), 0x09);
+    pic_set_irq(vm, 0, 1); /* the timer's edge: IRQ 0 outranks IRQ 1 in service */
+    assert_true(pic_has_interrupt(vm));
+    assert_int_equal(pic_acknowledge(vm), 0x08);
 }
 
 /* Linux's init_8259A(): mask, probe, ICW1-4 on both, restore the masks; then
@@ -499,7 +502,7 @@ static void test_board_wires_com1_to_irq4(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_firmware_state_masks_everything, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_firmware_state_unmasks_only_the_timer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_linux_init_sequence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_simple_kernel_init_and_nonspecific_eoi, setup,
                                         teardown),
