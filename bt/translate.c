@@ -19,6 +19,7 @@
 #include "bt/dump.h"
 #include "monitor/hostcall.h"
 #include "monitor/vcpu_abi.h"
+#include "shadowmm/mmio.h"
 #include "shadowmm/shadow.h"
 
 /* Does d read or write memory (an explicit operand or the stack)?  Only
@@ -131,6 +132,16 @@ static void bt_ensure_guest_fpu(struct bt_ctx *c)
     c->fpu_loaded = true;
 }
 
+/* A fetch from physical memory with nothing behind it reads the floating
+ * bus's all-ones, as any read there does: FF FF is FF /7, an invalid
+ * opcode, so executing it raises #UD as on a PC.  A device's memory is not
+ * fetched from (the VM stops: docs/ARCHITECTURE.md "Limits"), nor is
+ * nonexistent memory with --strict-memory. */
+static bool bt_fetch_floats(const struct bt_ctx *c, uint32_t pa)
+{
+    return !mmio_find(c->v->vm, pa) && !c->v->vm->cfg.strict_memory;
+}
+
 /* Fetch up to 15 guest bytes at linear cs_base + eip, through the guest's
  * page tables when paging is on (setting Accessed bits as the fetch would).
  * Returns how many could be read; when a page fault or the end of RAM cut
@@ -146,10 +157,10 @@ static size_t bt_fetch(struct bt_ctx *c, uint32_t eip, uint8_t *buf, uint32_t *p
         if (!shadow_fetch_pa(c->v, la + (uint32_t)n, true, &p, fault))
             break;
         const uint8_t *b = gmem_phys_ptr(&c->v->vm->mem, p, 1);
-        if (!b)
+        if (!b && !bt_fetch_floats(c, p))
             break;
         pa[n] = p;
-        buf[n++] = *b;
+        buf[n++] = b ? *b : 0xff;
     }
     return n;
 }

@@ -41,12 +41,16 @@ enum emu_status memop_push_value(struct vcpu *v, const struct decoded_insn *d, s
     return emu_next(v, d);
 }
 
-/* pop r32/r16 (Sreg is a callout, memory is memop_pop).  pop esp leaves
- * ESP = the value popped: the increment is lost (SDM Vol. 2B POP). */
+/* pop r32/r16, Sreg (memory is memop_pop).  pop esp leaves ESP = the value
+ * popped: the increment is lost (SDM Vol. 2B POP).  pop Sreg arrives here
+ * from the translated inline segment load (RULE_LOAD_SREG) whose stack
+ * read trapped. */
 enum emu_status memop_pop_reg(struct vcpu *v, const struct decoded_insn *d, struct event *ev)
 {
     const ZydisDecodedOperand *op = &d->op[0];
     uint32_t x;
+    if (op->type == ZYDIS_OPERAND_TYPE_REGISTER && emu_is_sreg(op->reg.value))
+        return emu_pop_sreg(v, d, ev);
     if (op->type != ZYDIS_OPERAND_TYPE_REGISTER || !memop_plain(op))
         return emu_unsupported(v, d);
     if (!stack_pop(v, &x, emu_opbytes(d), ev))

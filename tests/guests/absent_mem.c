@@ -19,6 +19,7 @@
  *     #DE, a pending unmasked x87 exception #MF at the next fld;
  *   - device memory: fstp/fld, fistp's integer indefinite, movq, movntps,
  *     maskmovq (only the bytes its mask selects change), fnstenv;
+ *   - executing absent memory fetches FF FF, an invalid opcode: #UD;
  *   - the same loads from ring 3 code (run directly or translated).
  */
 #include "rt.h"
@@ -240,6 +241,14 @@ static void test_device(void)
     rt_ok(eax == 14 && edx == 2, "div by device memory");
 }
 
+/* A fetch reads the all-ones too: FF FF is FF /7, an invalid opcode. */
+static void test_execute(void)
+{
+    rt_trap_reset();
+    asm volatile(RT_TRY_BEGIN "movl %0, %%eax\n\tjmp *%%eax" RT_TRY_END ::"i"(ABSENT + 0x2000) : "eax", "memory");
+    rt_expect_trap(6, 0, ABSENT + 0x2000, "executing absent memory raises #UD there");
+}
+
 static uint32_t ring3_f32, ring3_div, ring3_pxor[2];
 
 static void ring3_body(void)
@@ -278,5 +287,6 @@ void test_main(const struct rt_boot *boot)
     test_strings();
     test_pending_x87();
     test_device();
+    test_execute();
     test_ring3();
 }
