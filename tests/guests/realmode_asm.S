@@ -12,7 +12,8 @@
  *     load 16-bit data/stack segments; lidt the real-mode IVT; clear PE
  *   --ljmp RM_SEG:--> real mode: arithmetic, segment loads (base =
  *     selector << 4), int 40h through the IVT, far call/retf, IRQ 0 from
- *     the PIT through IVT vector 08h with sti; hlt
+ *     the PIT through the firmware's IVT vector 08h, then through one of
+ *     its own, with sti; hlt
  *   set PE --ljmpl SEL_KCODE:--> 32-bit PM, flat segments back.
  */
 #define RM_BASE 0x2000
@@ -46,7 +47,7 @@ rm_back32:
     .globl rm_res_pm16_sum, rm_res_pm16_pop, rm_res_pm16_msw, rm_res_rm_msw, rm_res_rm_cs
     .globl rm_res_mul_lo, rm_res_mul_hi, rm_res_div_q, rm_res_div_r, rm_res_sar, rm_res_add32
     .globl rm_res_alias, rm_res_int_flags, rm_res_int_pushed_flags, rm_res_int_si, rm_res_int_ret_ip
-    .globl rm_res_retf, rm_res_irq_count, rm_res_done, rm_res_loop, rm_res_string
+    .globl rm_res_retf, rm_res_irq_count, rm_res_done, rm_res_loop, rm_res_string, rm_res_tick0, rm_res_tick1
     .code16
 rm_start:
 pm16_entry:
@@ -135,9 +136,7 @@ rm_after_int:
     /* far call and retf within real mode */
     lcall $RM_SEG, $OFF(rm_far_fn)
 
-    /* IRQ 0: the PIT at 1 kHz through IVT vector 08h, woken from hlt */
-    movw $OFF(rm_irq0), %es:(0x08 * 4)
-    movw $RM_SEG, %es:(0x08 * 4 + 2)
+    /* IRQ 0: the PIT at 1 kHz, woken from hlt */
     movb $0x34, %al                 /* channel 0, lobyte/hibyte, mode 2 */
     outb %al, $0x43
     movb $0xa9, %al                 /* 1193 = 0x04a9: 1 ms */
@@ -146,6 +145,19 @@ rm_after_int:
     outb %al, $0x40
     movb $0xfe, %al                 /* only IRQ 0 unmasked */
     outb %al, $0x21
+    /* first through the firmware's vector 08h: it counts the tick at
+     * 0040:006Ch and acknowledges the PIC, so a second one follows */
+    movw %es:0x046c, %ax
+    movw %ax, OFF(rm_res_tick0)
+    sti
+    hlt
+    hlt
+    cli
+    movw %es:0x046c, %ax
+    movw %ax, OFF(rm_res_tick1)
+    /* then through a handler of our own at vector 08h */
+    movw $OFF(rm_irq0), %es:(0x08 * 4)
+    movw $RM_SEG, %es:(0x08 * 4 + 2)
     movw $0, OFF(rm_res_irq_count)
     sti
 2:  hlt
@@ -214,6 +226,8 @@ rm_res_int_ret_ip: .word 0
 rm_res_retf: .word 0
 rm_res_irq_count: .word 0
 rm_res_done: .word 0
+rm_res_tick0: .word 0
+rm_res_tick1: .word 0
     .balign 16
     .space 512
 rm_stack_top:
