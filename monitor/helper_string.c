@@ -87,6 +87,27 @@ static uint32_t str_room(uint32_t la, unsigned size)
     return (GMEM_PAGE_SIZE - (la & (GMEM_PAGE_SIZE - 1))) / size;
 }
 
+/* n elements of `size` bytes holding the low bytes of x: Linux clears every
+ * new page with rep stosl, so the common case (all bytes alike, e.g. zero)
+ * is one memset, the rest fixed-size stores the compiler inlines. */
+static void str_fill(uint8_t *d, uint32_t x, unsigned size, uint32_t n)
+{
+    uint8_t b = (uint8_t)x;
+    bool uniform = size == 1 || (size == 2 ? (uint16_t)x == b * 0x0101u : x == b * 0x01010101u);
+    if (uniform) {
+        memset(d, b, (size_t)n * size);
+        return;
+    }
+    if (size == 2) {
+        uint16_t w = (uint16_t)x;
+        for (uint32_t k = 0; k < n; k++)
+            memcpy(d + 2 * k, &w, 2);
+    } else {
+        for (uint32_t k = 0; k < n; k++)
+            memcpy(d + 4 * k, &x, 4);
+    }
+}
+
 /* A run of n forward movs/stos elements within one page each; false if
  * the monitor must take over.  Overlapping movs runs go element by element
  * (rep movsb with EDI = ESI + 1 replicates a byte, and must). */
@@ -98,11 +119,7 @@ static bool str_run_forward(struct str_run *r, uint32_t n)
     if (!d)
         return false;
     if (r->op == HELPER_STR_STOS) {
-        if (r->size == 1)
-            memset(d, (int)(v->gpr[GPR_EAX] & 0xff), bytes);
-        else
-            for (uint32_t k = 0; k < n; k++)
-                memcpy(d + k * r->size, &v->gpr[GPR_EAX], r->size);
+        str_fill(d, v->gpr[GPR_EAX], r->size, n);
     } else {
         const uint8_t *s = str_host(r, r->src_base + v->gpr[GPR_ESI], bytes, false);
         if (!s)

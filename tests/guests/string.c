@@ -119,6 +119,27 @@ static void test_stos_lods(void)
               big[4096] == 1,
           "rep stosd DF=1 fills 4096 dwords downward");
     rt_eq(r.edi, (uint32_t)big - 4, "rep stosd DF=1: final edi");
+    /* Forward runs over several pages: a pattern, a value whose bytes are
+     * all alike (one memset in the string helper) and zero, as Linux clears
+     * its pages; the word form with alike and unlike bytes. */
+    static const uint32_t fills[3] = {0xcafef00d, 0x7f7f7f7f, 0};
+    for (unsigned f = 0; f < 3; f++) {
+        big[4096] = 1;
+        big[0] = big[2047] = big[4095] = 0x5a5a5a5a ^ fills[f];
+        r = regs(0, &big[0], 4096, fills[f], 0);
+        STRING_OP(r, 0, "rep stosl");
+        rt_ok(big[0] == fills[f] && big[2047] == fills[f] && big[4095] == fills[f] && big[4096] == 1,
+              "rep stosd fills 4096 dwords upward with %#x", fills[f]);
+        rt_eq(r.edi, (uint32_t)&big[4096], "rep stosd upward with %#x: final edi", fills[f]);
+    }
+    static const uint32_t wfills[2] = {0x4141, 0x1234};
+    for (unsigned f = 0; f < 2; f++) {
+        big[1000] = 0x99999999;
+        r = regs(0, &big[0], 2000, wfills[f], 0);
+        STRING_OP(r, 0, "rep stosw");
+        rt_ok(big[0] == wfills[f] * 0x10001u && big[999] == wfills[f] * 0x10001u && big[1000] == 0x99999999,
+              "rep stosw fills 2000 words with %#x", wfills[f]);
+    }
 
     fill();
     r = regs(src, 0, 3, 0xffffffff, 0);
