@@ -161,6 +161,14 @@ static void test_page_table_writes_are_traced(void **state)
     assert_int_equal(window32(0x00402000), 0x1005); /* the new page */
 }
 
+/* A CR3 load as the guest does it: the register, then the MMU told. */
+static void load_cr3(struct vcpu *v, uint32_t to)
+{
+    uint32_t from = v->cr3;
+    v->cr3 = to;
+    mmu_cr3_written(v, from);
+}
+
 static void test_cr3_switch_keeps_identical_pdes(void **state)
 {
     (void)state;
@@ -170,14 +178,12 @@ static void test_cr3_switch_keeps_identical_pdes(void **state)
     uint32_t pa;
     assert_int_equal(shadow_fault(v, 0x00404000, false, &ev, &pa), SHADOW_FILLED);
     uint32_t live = shadow_live_mappings(shadow_vm);
-    v->cr3 = PD2;
-    mmu_cr3_written(v, PD);
+    load_cr3(v, PD2);
     assert_int_equal(shadow_live_mappings(shadow_vm), live); /* PDE 1 is the same */
     assert_int_equal(window32(0x00404000), 0x1004);
     /* A directory whose PDE 1 differs drops the group. */
     put32(PD + 4 * 1, PT_B | PTE_P | PTE_RW);
-    v->cr3 = PD;
-    mmu_cr3_written(v, PD2);
+    load_cr3(v, PD);
     assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
 }
 
@@ -196,8 +202,7 @@ static void test_cr3_switch_moves_onto_equal_table(void **state)
         assert_int_equal(shadow_fault(v, 0x00400000 + 0x1000 * i, false, &ev, &pa), SHADOW_FILLED);
     uint32_t live = shadow_live_mappings(shadow_vm);
     uint64_t moved = shadow_vm->stats.sh_groups_rehomed;
-    v->cr3 = PD3;
-    mmu_cr3_written(v, PD);
+    load_cr3(v, PD3);
     assert_int_equal(shadow_vm->stats.sh_groups_rehomed, moved + 1);
     assert_int_equal(shadow_live_mappings(shadow_vm), live - 1); /* only page 5 went */
     assert_int_equal(window32(0x00404000), 0x1004);
@@ -210,8 +215,7 @@ static void test_cr3_switch_moves_onto_equal_table(void **state)
     put32(PT_C + 4 * 4, 0);
     assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
     assert_int_equal(shadow_fault(v, 0x00404000, false, &ev, &pa), SHADOW_GUEST_FAULT);
-    v->cr3 = PD;
-    mmu_cr3_written(v, PD3);
+    load_cr3(v, PD);
 }
 
 /* A directory without the group (xv6's scheduler directory between two
@@ -228,8 +232,7 @@ static void test_cr3_switch_suspends_absent_group(void **state)
     assert_int_equal(shadow_fault(v, 0x00404000, false, &ev, &pa), SHADOW_FILLED);
     uint32_t live = shadow_live_mappings(shadow_vm);
     uint64_t hidden = shadow_vm->stats.sh_hidden_faults, resumed = shadow_vm->stats.sh_groups_resumed;
-    v->cr3 = PD4;
-    mmu_cr3_written(v, PD);
+    load_cr3(v, PD4);
     assert_int_equal(shadow_live_mappings(shadow_vm), live);
     /* Under PD4 the host cannot reach the group, and a fault on it is the
      * guest's #PF (not present), with the access's own W/R bit. */
@@ -240,8 +243,7 @@ static void test_cr3_switch_suspends_absent_group(void **state)
     assert_int_equal(shadow_fault(v, 0x00404000, true, &ev, &pa), SHADOW_GUEST_FAULT);
     assert_int_equal(ev.error_code, PFEC_W);
     assert_int_equal(shadow_fault(v, 0x00406000, false, &ev, &pa), SHADOW_GUEST_FAULT);
-    v->cr3 = PD;
-    mmu_cr3_written(v, PD4);
+    load_cr3(v, PD);
     assert_int_equal(shadow_vm->stats.sh_groups_resumed, resumed + 1);
     assert_int_equal(shadow_live_mappings(shadow_vm), live);
     assert_true(host_readable(0x00404000));
@@ -249,20 +251,16 @@ static void test_cr3_switch_suspends_absent_group(void **state)
     assert_int_equal(shadow_vm->stats.sh_hidden_faults, hidden);
     /* Suspended again: a changed entry of the first directory, or user
      * mode, drops the group instead. */
-    v->cr3 = PD4;
-    mmu_cr3_written(v, PD);
+    load_cr3(v, PD4);
     put32(PD + 4 * 1, PT_C | PTE_P | PTE_RW);
-    v->cr3 = PD;
-    mmu_cr3_written(v, PD4);
+    load_cr3(v, PD);
     assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
     assert_int_equal(shadow_fault(v, 0x00404000, false, &ev, &pa), SHADOW_FILLED);
-    v->cr3 = PD4;
-    mmu_cr3_written(v, PD);
+    load_cr3(v, PD4);
     shadow_set_privilege(v, 3, 1ull << 32);
     assert_int_equal(shadow_live_mappings(shadow_vm), live - 1);
     shadow_set_privilege(v, 0, 0);
-    v->cr3 = PD;
-    mmu_cr3_written(v, PD4);
+    load_cr3(v, PD);
 }
 
 static void test_invlpg_drops_one_page(void **state)
@@ -286,8 +284,7 @@ static void test_user_mode_loses_supervisor_pages(void **state)
     struct vcpu *v = &shadow_vm->cpu;
     struct event ev;
     uint32_t pa;
-    v->cr3 = PD2;
-    mmu_cr3_written(v, PD);
+    load_cr3(v, PD2);
     assert_int_equal(shadow_fault(v, 0x00408000, false, &ev, &pa), SHADOW_FILLED); /* supervisor page */
     assert_int_equal(shadow_fault(v, 0x00800000, false, &ev, &pa), SHADOW_FILLED); /* user page */
     uint32_t live = shadow_live_mappings(shadow_vm);
