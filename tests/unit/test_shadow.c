@@ -169,15 +169,21 @@ static void load_cr3(struct vcpu *v, uint32_t to)
     mmu_cr3_written(v, from);
 }
 
+/* Fresh tables with one page (0x00404000) in the shadow; the mappings live. */
+static uint32_t reset_with_page_404(struct vcpu *v)
+{
+    struct event ev;
+    uint32_t pa;
+    tables_reset();
+    assert_int_equal(shadow_fault(v, 0x00404000, false, &ev, &pa), SHADOW_FILLED);
+    return shadow_live_mappings(shadow_vm);
+}
+
 static void test_cr3_switch_keeps_identical_pdes(void **state)
 {
     (void)state;
-    tables_reset();
     struct vcpu *v = &shadow_vm->cpu;
-    struct event ev;
-    uint32_t pa;
-    assert_int_equal(shadow_fault(v, 0x00404000, false, &ev, &pa), SHADOW_FILLED);
-    uint32_t live = shadow_live_mappings(shadow_vm);
+    uint32_t live = reset_with_page_404(v);
     load_cr3(v, PD2);
     assert_int_equal(shadow_live_mappings(shadow_vm), live); /* PDE 1 is the same */
     assert_int_equal(window32(0x00404000), 0x1004);
@@ -225,12 +231,9 @@ static void test_cr3_switch_moves_onto_equal_table(void **state)
 static void test_cr3_switch_suspends_absent_group(void **state)
 {
     (void)state;
-    tables_reset();
     struct vcpu *v = &shadow_vm->cpu;
     struct event ev;
-    uint32_t pa;
-    assert_int_equal(shadow_fault(v, 0x00404000, false, &ev, &pa), SHADOW_FILLED);
-    uint32_t live = shadow_live_mappings(shadow_vm);
+    uint32_t pa, live = reset_with_page_404(v);
     uint64_t hidden = shadow_vm->stats.sh_hidden_faults, resumed = shadow_vm->stats.sh_groups_resumed;
     load_cr3(v, PD4);
     assert_int_equal(shadow_live_mappings(shadow_vm), live);
