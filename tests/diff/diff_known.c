@@ -98,6 +98,15 @@ static bool known_lock_ud(const struct known_ctx *k)
     return false;
 }
 
+/* Decode the case's instruction at eip (inside the code region). */
+static bool known_decode_at(const struct known_ctx *k, uint32_t eip, ZydisDecodedInstruction *in,
+                            ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT])
+{
+    uint32_t off = eip - DIFF_CODE_BASE;
+    return off < DIFF_CODE_SIZE &&
+           ZYAN_SUCCESS(ZydisDecoderDecodeFull(k->dec, k->code->bytes + off, DIFF_CODE_SIZE - off, in, ops));
+}
+
 /* 5. SSE alignment.  A 16-byte SSE memory operand of an aligned form
  * (movaps, movdqa, the packed arithmetic forms without VEX) that is not
  * 16-byte aligned is #GP(0) (SDM Vol. 1 §10.4.1.1, Vol. 2A "MOVAPS");
@@ -111,9 +120,7 @@ static bool known_sse_alignment(const struct known_ctx *k)
         return false;
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    uint32_t off = k->other->eip - DIFF_CODE_BASE;
-    if (off >= DIFF_CODE_SIZE ||
-        !ZYAN_SUCCESS(ZydisDecoderDecodeFull(k->dec, k->code->bytes + off, DIFF_CODE_SIZE - off, &in, ops)))
+    if (!known_decode_at(k, k->other->eip, &in, ops))
         return false;
     bool sse = in.meta.isa_ext == ZYDIS_ISA_EXT_SSE || in.meta.isa_ext == ZYDIS_ISA_EXT_SSE2 ||
                in.meta.isa_ext == ZYDIS_ISA_EXT_SSE3 || in.meta.isa_ext == ZYDIS_ISA_EXT_SSSE3 ||
@@ -333,9 +340,7 @@ static bool known_segment_limit(const struct known_ctx *k)
         return false;
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    uint32_t off = o->eip - DIFF_CODE_BASE;
-    if (off >= DIFF_CODE_SIZE ||
-        !ZYAN_SUCCESS(ZydisDecoderDecodeFull(k->dec, k->code->bytes + off, DIFF_CODE_SIZE - off, &in, ops)))
+    if (!known_decode_at(k, o->eip, &in, ops))
         return false;
     for (unsigned i = 0; i < in.operand_count; i++)
         if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && ops[i].mem.type == ZYDIS_MEMOP_TYPE_MEM)
@@ -470,9 +475,7 @@ static bool known_rmw_page_fault(const struct known_ctx *k, struct diff_state *f
         return false;
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    uint32_t off = o->eip - DIFF_CODE_BASE;
-    if (off >= DIFF_CODE_SIZE ||
-        !ZYAN_SUCCESS(ZydisDecoderDecodeFull(k->dec, k->code->bytes + off, DIFF_CODE_SIZE - off, &in, ops)))
+    if (!known_decode_at(k, o->eip, &in, ops))
         return false;
     const ZydisDecodedOperand *m = NULL;
     for (unsigned i = 0; i < in.operand_count; i++)
