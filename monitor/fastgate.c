@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "monitor/cpu_priv.h"
+#include "monitor/segcache.h"
 #include "monitor/vm.h"
 #include "shadowmm/gmem.h"
 #include "shadowmm/softmmu.h"
-#include "shadowmm/walk.h"
 
 #define FASTGATE_FRAME 20u /* EIP, CS, EFLAGS, ESP, SS: five dwords */
 
@@ -19,10 +19,7 @@
  * lie in one page of guest RAM. */
 static bool fastgate_ref_at(struct vcpu *v, uint32_t la, struct fastgate_ref *r)
 {
-    struct walk w;
-    if ((la & (GMEM_PAGE_SIZE - 1)) > GMEM_PAGE_SIZE - 8 || !walk_guest(v, la, WALK_READ, false, false, &w))
-        return false;
-    const uint8_t *host = gmem_phys_ptr(&v->vm->mem, w.pa, 8);
+    const uint8_t *host = segcache_desc_host(v, la);
     if (!host)
         return false;
     r->host = (uint64_t)(uintptr_t)host;
@@ -40,11 +37,6 @@ static bool fastgate_ref_holds(const struct fastgate_ref *r)
 static bool fastgate_dtr_equal(const struct dtr *a, const struct dtr *b)
 {
     return a->base == b->base && a->limit == b->limit;
-}
-
-static bool fastgate_seg_equal(const struct seg_cache *a, const struct seg_cache *b)
-{
-    return a->sel == b->sel && a->base == b->base && a->limit == b->limit && a->attr == b->attr;
 }
 
 /* A stack segment the frame may be written to with no limit checks. */
@@ -104,7 +96,7 @@ bool fastgate_deliver(struct vcpu *v, const struct event *e)
     const struct fastgate_int *f = &v->fastgate.intr;
     if (!f->valid || e->kind != EV_SOFT_INT || e->vector != f->vector || e->has_error || v->cpl != 3 ||
         !fastgate_plain_cpu(v) || !fastgate_dtr_equal(&v->idtr, &f->idtr) ||
-        !fastgate_dtr_equal(&v->gdtr, &f->gdtr) || !fastgate_seg_equal(&v->tr, &f->tr) ||
+        !fastgate_dtr_equal(&v->gdtr, &f->gdtr) || !vcpu_seg_equal(&v->tr, &f->tr) ||
         !fastgate_ref_holds(&f->gate) || !fastgate_ref_holds(&f->cs_desc) || !fastgate_ref_holds(&f->tss_stack) ||
         !fastgate_ref_holds(&f->ss_desc))
         return false;

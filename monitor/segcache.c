@@ -12,14 +12,12 @@
 #include "shadowmm/gmem.h"
 #include "shadowmm/walk.h"
 
-/* The host address of the 8 descriptor bytes at linear la, when they lie
- * in one page of guest RAM; NULL otherwise. */
-static const uint8_t *segcache_desc_host(struct vcpu *v, uint32_t la)
+const uint8_t *segcache_desc_host(struct vcpu *v, uint32_t la)
 {
     if ((la & (GMEM_PAGE_SIZE - 1)) > GMEM_PAGE_SIZE - 8)
         return NULL;
     struct walk w;
-    /* desc_read just read these bytes and set the A bits: no side effects. */
+    /* The full path just read these bytes and set the A bits: no side effects. */
     if (!walk_guest(v, la, WALK_READ, false, false, &w))
         return NULL;
     return gmem_phys_ptr(&v->vm->mem, w.pa, 8);
@@ -33,9 +31,7 @@ static bool segcache_holds(const struct vcpu *v, enum x86_sreg s, uint16_t sel)
         return false;
     uint64_t now;
     memcpy(&now, (const void *)(uintptr_t)e->desc_host, 8);
-    const struct seg_cache *c = &v->seg[s];
-    return now + e->desc_neg == 0 && e->image.base == c->base && e->image.limit == c->limit &&
-           e->image.attr == c->attr;
+    return now + e->desc_neg == 0 && vcpu_seg_equal(&e->image, &v->seg[s]);
 }
 
 void segcache_fill(struct vcpu *v, enum x86_sreg s, uint16_t sel)

@@ -55,6 +55,11 @@ static inline uint32_t segcache_key(uint16_t sel, unsigned cpl, bool flat)
 
 static inline unsigned segcache_index(uint16_t sel) { return (sel >> 3) & (SEGCACHE_ENTRIES - 1); }
 
+/* The host address of the 8 descriptor-table bytes at linear la (a GDT or
+ * IDT entry, a TSS's ESP0/SS0), when they lie in one page of guest RAM;
+ * NULL otherwise.  Walks without setting A bits: for tables the full path
+ * has just read.  The gate cache keeps such addresses too. */
+const uint8_t *segcache_desc_host(struct vcpu *v, uint32_t la);
 /* After seg_load put sel's segment into register s: remember it if it may
  * be loaded inline next time. */
 void segcache_fill(struct vcpu *v, enum x86_sreg s, uint16_t sel);

@@ -317,6 +317,12 @@ static inline void vcpu_set_seg(struct vcpu *v, enum x86_sreg s, struct seg_cach
         v->seg_unrestricted &= (uint8_t)~(1u << s);
 }
 
+/* The same hidden part (padding aside). */
+static inline bool vcpu_seg_equal(const struct seg_cache *a, const struct seg_cache *b)
+{
+    return a->sel == b->sel && a->base == b->base && a->limit == b->limit && a->attr == b->attr;
+}
+
 static inline bool vcpu_seg_unrestricted(const struct vcpu *v, enum x86_sreg s)
 {
     return v->seg_unrestricted & (1u << s);
